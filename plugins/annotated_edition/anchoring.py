@@ -1,0 +1,323 @@
+"""Anchor notes to passages by quotation, on Python-Markdown's element tree.
+
+A page's visible text is flattened once into one string, with a map from
+each text run (an element's ``text`` or ``tail``) to its offsets.  Quotes are
+searched in the canonical form of that string (see :mod:`textnorm`), so
+curly and straight quotes, dashes and whitespace runs compare equal; block
+boundaries and raw HTML never match.  Marks never change the text, so all
+wraps are computed against the same flattening and applied from the end of
+the page backwards.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from .model import Note
+from .textnorm import NormalizedText, canonical, normalize
+
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
+    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol",
+    "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
+BOUNDARY = "\uffff"  # never in a canonical quote: stands for block edges and raw HTML
+_PLACEHOLDER = re.compile("\x02wzxhzdk:\\d+\x03")
+
+
+@dataclass
+class Segment:
+    """One run of text in the tree: ``element.text`` or ``element.tail``."""
+
+    element: etree.Element
+    attr: str                 # "text" or "tail"
+    parent: etree.Element | None
+    start: int                # offsets in the flat text
+    end: int
+
+
+@dataclass
+class FlatText:
+    """A page's visible text as one string, and where each run came from."""
+
+    text: str
+    segments: list[Segment]
+    normalized: NormalizedText
+
+    def segments_between(self, start: int, end: int) -> list[Segment]:
+        """Text runs overlapping the flat range [start, end)."""
+        starts = [s.start for s in self.segments]
+        first = max(bisect.bisect_right(starts, start) - 1, 0)
+        found = []
+        for segment in self.segments[first:]:
+            if segment.start >= end:
+                break
+            if segment.end > start:
+                found.append(segment)
+        return found
+
+
+def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatText:
+    """Collect the visible text under ``root`` in reading order.
+
+    ``skip(element)`` hides an element's own text and children (its tail is
+    still text of the parent): permalinks, paragraph numbers, footnote
+    markers.
+    """
+    pieces: list[str] = []
+    segments: list[Segment] = []
+    length = 0
+
+    def add(element: etree.Element, attr: str, parent: etree.Element | None) -> None:
+        nonlocal length
+        value = getattr(element, attr)
+        if not value:
+            return
+        visible = _PLACEHOLDER.sub(lambda m: BOUNDARY * len(m.group()), value)
+        segments.append(Segment(element, attr, parent, length, length + len(visible)))
+        pieces.append(visible)
+        length += len(visible)
+
+    def boundary() -> None:
+        nonlocal length
+        pieces.append(BOUNDARY)
+        length += 1
+
+    def walk(element: etree.Element, parent: etree.Element | None) -> None:
+        block = element.tag in BLOCK_TAGS
+        if block:
+            boundary()
+        add(element, "text", parent)
+        for child in element:
+            if not skip(child):
+                walk(child, element)
+            add(child, "tail", element)
+        if block:
+            boundary()
+
+    for child in root:
+        if not skip(child):
+            walk(child, root)
+        add(child, "tail", root)
+    text = "".join(pieces)
+    return FlatText(text, segments, normalize(text))
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a note's passage is, in flat-text offsets."""
+
+    note: Note
+    start: int
+    end: int
+
+
+class AnchorError(Exception):
+    """A note could not be anchored; ``message`` says why and what to do."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def find_anchor(note: Note, flat: FlatText, raw_html: Sequence[str] = ()) -> Anchor:
+    """Find the one passage ``note`` quotes, or raise :class:`AnchorError`."""
+    text = flat.normalized.text
+    quote = canonical(note.quote).strip()
+    if not quote:
+        raise AnchorError("the quote is only whitespace; copy the passage from the page")
+    hits = _occurrences(text, quote)
+    prefix = canonical(note.prefix).strip() if note.prefix else ""
+    suffix = canonical(note.suffix).strip() if note.suffix else ""
+    chosen = [h for h in hits if _fits(text, h, h + len(quote), prefix, suffix)]
+    if len(chosen) == 1:
+        start = chosen[0]
+        return Anchor(note, flat.normalized.to_original(start), flat.normalized.to_original(start + len(quote)))
+    if not hits:
+        for block in raw_html:
+            if quote in canonical(_strip_tags(block)):
+                raise AnchorError(f"the quote “{_clip(quote)}” is only inside raw HTML on the page, which cannot "
+                                  "be annotated; quote a passage of the Markdown text instead")
+        raise AnchorError(_no_match_message(quote, text))
+    contexts = "; ".join(f"({i}) “…{_context(text, h, h + len(quote))}…”" for i, h in enumerate(hits, 1))
+    if not chosen:
+        given = " and ".join(x for x in (f"prefix “{note.prefix}”" if prefix else "",
+                                          f"suffix “{note.suffix}”" if suffix else "") if x)
+        raise AnchorError(f"the quote occurs {_times(len(hits))} on the page, but never with the {given}: "
+                          f"{contexts}; fix the {'prefix' if prefix else 'suffix'} to match the text just "
+                          f"{'before' if prefix else 'after'} the passage")
+    picks = "; ".join(f"({i}) prefix: \"{_distinct_prefix(text, h, chosen, len(quote))}\""
+                      for i, h in enumerate(chosen, 1))
+    return_hint = f"add a prefix or suffix to pick one — {picks}"
+    raise AnchorError(f"the quote “{_clip(quote)}” occurs {_times(len(chosen))} on the page: {contexts}; "
+                      f"{return_hint}")
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _occurrences(text: str, quote: str) -> list[int]:
+    hits = []
+    index = text.find(quote)
+    while index != -1:
+        hits.append(index)
+        index = text.find(quote, index + 1)
+    return hits
+
+
+def _fits(text: str, start: int, end: int, prefix: str, suffix: str) -> bool:
+    if prefix:
+        before = text[:start]
+        if not (before.endswith(prefix) or before.rstrip().endswith(prefix)):
+            return False
+    if suffix:
+        after = text[end:]
+        if not (after.startswith(suffix) or after.lstrip().startswith(suffix)):
+            return False
+    return True
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _context(text: str, start: int, end: int, width: int = 30) -> str:
+    before = text[max(0, start - width):start].split(BOUNDARY)[-1]
+    after = text[end:end + width].split(BOUNDARY)[0]
+    return f"{before}[{_clip(text[start:end], 40)}]{after}".strip()
+
+
+def _distinct_prefix(text: str, start: int, hits: Iterable[int], length: int) -> str:
+    """The shortest run of words before ``start`` that no other hit shares."""
+    words = text[:start].split(BOUNDARY)[-1].split(" ")
+    others = [h for h in hits if h != start]
+    for count in range(1, len(words) + 1):
+        candidate = " ".join(words[-count:]).strip()
+        if candidate and not any(_fits(text, h, h + length, candidate, "") for h in others):
+            return candidate
+    return " ".join(words).strip()
+
+
+def _strip_tags(fragment: str) -> str:
+    return re.sub(r"<[^>]*>", " ", fragment)
+
+
+def _no_match_message(quote: str, text: str) -> str:
+    closest, ratio = closest_passage(quote, text)
+    if closest is None:
+        return f"the quote “{_clip(quote)}” is not on the page; copy the passage exactly as it reads there"
+    return (f"the quote “{_clip(quote)}” is not on the page; the closest passage is “{closest}” "
+            f"({ratio:.0%} similar): copy the passage exactly as it reads on the page")
+
+
+def closest_passage(quote: str, text: str) -> tuple[str | None, float]:
+    """The passage of ``text`` most like ``quote``, and how alike (0–1)."""
+    best: tuple[float, int, int] = (0.0, 0, 0)
+    span = len(quote)
+    starts = [0] + [m.end() for m in re.finditer(r"[ \uffff]+", text)]
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(quote)
+    for start in starts:
+        for length in {span, span + span // 5, max(1, span - span // 5)}:
+            window = text[start:start + length]
+            if BOUNDARY in window:
+                window = window.split(BOUNDARY)[0]
+            if not window.strip():
+                continue
+            matcher.set_seq1(window)
+            if matcher.real_quick_ratio() <= best[0] or matcher.quick_ratio() <= best[0]:
+                continue
+            ratio = matcher.ratio()
+            if ratio > best[0]:
+                best = (ratio, start, start + len(window))
+    if best[0] < 0.5:
+        return None, best[0]
+    return text[best[1]:best[2]].strip(), best[0]
+
+
+# --------------------------------------------------------------------------
+# Wrapping passages in marks
+# --------------------------------------------------------------------------
+
+MakeMark = Callable[[Note], etree.Element]
+MakeRef = Callable[[Note], etree.Element]
+
+
+def wrap(flat: FlatText, anchors: Sequence[Anchor], make_mark: MakeMark, make_ref: MakeRef) -> None:
+    """Wrap each anchored passage in marks (one per text run) and add its reference.
+
+    Overlapping or nested passages nest their marks; a note's reference
+    follows the last run of its passage.
+    """
+    if not anchors:
+        return
+    order = sorted(anchors, key=lambda a: (a.start, -a.end))
+    rank = {id(a): i for i, a in enumerate(order)}
+    touched: dict[int, Segment] = {}
+    for anchor in anchors:
+        for segment in flat.segments_between(anchor.start, anchor.end):
+            touched[segment.start] = segment
+    for segment in sorted(touched.values(), key=lambda s: s.start, reverse=True):
+        cuts = {segment.start, segment.end}
+        for anchor in anchors:
+            for point in (anchor.start, anchor.end):
+                if segment.start < point < segment.end:
+                    cuts.add(point)
+        points = sorted(cuts)
+        value = getattr(segment.element, segment.attr)
+        nodes: list[str | etree.Element] = []
+        for left, right in zip(points, points[1:]):
+            piece = value[left - segment.start:right - segment.start]
+            covering = sorted((a for a in anchors if a.start <= left and right <= a.end), key=lambda a: rank[id(a)])
+            level: list[str | etree.Element] = [piece]
+            for anchor in reversed(covering):
+                mark = make_mark(anchor.note)
+                _fill(mark, level)
+                level = [mark]
+                if anchor.end == right:
+                    level.append(make_ref(anchor.note))
+            nodes.extend(level)
+        _splice(segment, nodes)
+
+
+def _fill(container: etree.Element, nodes: list[str | etree.Element]) -> None:
+    """Put ``nodes`` (text and elements) inside ``container``, in order."""
+    last: etree.Element | None = None
+    for node in nodes:
+        if isinstance(node, str):
+            if last is None:
+                container.text = (container.text or "") + node
+            else:
+                last.tail = (last.tail or "") + node
+        else:
+            container.append(node)
+            last = node
+
+
+def _splice(segment: Segment, nodes: list[str | etree.Element]) -> None:
+    """Replace a text run by ``nodes``, keeping everything around it."""
+    leading: list[str] = []
+    elements: list[etree.Element] = []
+    for node in nodes:
+        if isinstance(node, str):
+            if elements:
+                elements[-1].tail = (elements[-1].tail or "") + node
+            else:
+                leading.append(node)
+        else:
+            elements.append(node)
+    setattr(segment.element, segment.attr, "".join(leading) or None)
+    if segment.attr == "text":
+        owner, position = segment.element, 0
+    else:
+        assert segment.parent is not None
+        owner = segment.parent
+        position = list(owner).index(segment.element) + 1
+    for offset, element in enumerate(elements):
+        owner.insert(position + offset, element)

@@ -1,0 +1,335 @@
+"""The build-wide edition and the per-page work on the element tree.
+
+:class:`Edition` holds what does not depend on the page: the entries, the
+compiled matcher, the rendered definitions and notes.  :class:`EditionExtension`
+is a Python-Markdown extension whose treeprocessor, told the current page by
+the caller (:meth:`EditionExtension.start_page`), links terms, numbers
+paragraphs and anchors notes.  Nothing here imports MkDocs.
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as etree
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+
+from .anchoring import Anchor, AnchorError, flatten, find_anchor, wrap
+from .matcher import Form, FormMatcher
+from .model import Annotations, GlossaryEntry, Note, Source
+from .problems import Problem
+from .render import Rendered, SnippetRenderer
+
+NEVER_LINKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "abbr", "kbd", "samp",
+                          "script", "style", "textarea", "button", "svg", "math", "dfn", "var", "mark"})
+HIDDEN_FROM_QUOTES = frozenset({"headerlink", "edition-pnum", "footnote-ref"})
+NOTE_TYPE_LABELS = {"context": "Context", "translation": "Translation", "correction": "Correction",
+                    "citation": "Citation"}
+TREEPROCESSOR_PRIORITY = -10
+"""After MkDocs' `relpath` (0): term links carry ready relative URLs and are not re-validated."""
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A linked form on a page, for the glossary's back-links."""
+
+    entry_id: str
+    anchor: str               # the link's id on its page
+    paragraph: int | None     # the numbered paragraph it sits in, if any
+
+
+@dataclass
+class PageContext:
+    """What the treeprocessor needs to know about the page being rendered."""
+
+    src_path: str                         # the page under docs/, e.g. "a/b.md"
+    glossary_href: str                    # relative URL from this page to the glossary page
+    paragraph_numbers: bool = True
+    link_terms: bool = True
+    notes: Sequence[Note] = ()
+    occurrences: list[Occurrence] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    anchored: list[str] = field(default_factory=list)        # note ids in reading order
+    linked_entries: list[str] = field(default_factory=list)  # entry ids linked here, first-seen order
+
+
+def format_source(source: Source) -> str:
+    """One source as HTML: author, “title”, publisher, date, link."""
+    parts = []
+    if source.author:
+        parts.append(html.escape(source.author))
+    title = html.escape(source.title)
+    parts.append(f"<cite>{title}</cite>")
+    if source.publisher:
+        parts.append(html.escape(source.publisher))
+    if source.date:
+        parts.append(f"<time datetime=\"{html.escape(source.date)}\">{html.escape(source.date)}</time>")
+    text = ", ".join(parts) + "."
+    if source.url:
+        url = html.escape(source.url, quote=True)
+        text += f" <a class=\"edition-source__url\" href=\"{url}\">{html.escape(source.url)}</a>"
+    if source.accessed:
+        text += f" (accessed {html.escape(source.accessed)})"
+    return text
+
+
+def format_sources(sources: Sequence[Source], heading: str = "Sources") -> str:
+    """A list of sources as an HTML block (empty when there are none)."""
+    if not sources:
+        return ""
+    items = "".join(f"<li>{format_source(s)}</li>" for s in sources)
+    return (f"<div class=\"edition-sources\"><p class=\"edition-sources__title\">{heading}</p>"
+            f"<ol>{items}</ol></div>")
+
+
+class Edition:
+    """The edition as the build sees it: entries, matcher, rendered text."""
+
+    def __init__(self, annotations: Annotations, renderer: SnippetRenderer, link_default: str = "first") -> None:
+        self.annotations = annotations
+        self.entries: dict[str, GlossaryEntry] = annotations.entries
+        self.link_default = link_default
+        self.matcher = FormMatcher(
+            Form(entry.id, form, entry.match_case)
+            for entry in self.entries.values() for form in entry.forms
+        )
+        notes = [(page, note) for page, page_notes in annotations.notes.items() for note in page_notes]
+        rendered = renderer.render([e.definition for e in self.entries.values()] + [n.note for _, n in notes])
+        self.definitions: dict[str, Rendered] = dict(zip(self.entries, rendered))
+        self.note_bodies: dict[tuple[str, str], Rendered] = {
+            (page, note.id): body for (page, note), body in zip(notes, rendered[len(self.entries):])
+        }
+        self.problems: list[Problem] = list(annotations.problems)
+        for entry in self.entries.values():
+            self._report_removed(entry.path, entry.form_positions[0][0], self.definitions[entry.id], "definition")
+        for page, note in notes:
+            self._report_removed(note.path, note.line, self.note_bodies[(page, note.id)], f"note '{note.id}'")
+
+    def _report_removed(self, path: str, line: int, rendered: Rendered, what: str) -> None:
+        for removed in rendered.removed:
+            self.problems.append(Problem(path, line, 1, f"the {what} contains {removed}, which was removed from "
+                                                        "the page for safety; use plain Markdown instead"))
+
+    def link_mode(self, entry_id: str) -> str:
+        """`first`, `all` or `none` for this entry."""
+        return self.entries[entry_id].link or self.link_default
+
+
+class EditionExtension(markdown.Extension):
+    """Registers the edition's treeprocessor; the caller sets the page first."""
+
+    def __init__(self, edition: Edition, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.edition = edition
+        self.page: PageContext | None = None
+
+    def start_page(self, page: PageContext | None) -> None:
+        """Tell the treeprocessor which page the next conversion is."""
+        self.page = page
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        md.treeprocessors.register(EditionTreeprocessor(md, self), "annotated_edition", TREEPROCESSOR_PRIORITY)
+
+
+def _classes(element: etree.Element) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
+class EditionTreeprocessor(Treeprocessor):
+    """Numbers paragraphs, links glossary forms and anchors notes on one page."""
+
+    def __init__(self, md: markdown.Markdown, extension: EditionExtension) -> None:
+        super().__init__(md)
+        self.extension = extension
+
+    def run(self, root: etree.Element) -> None:
+        page = self.extension.page
+        if page is None:
+            return
+        edition = self.extension.edition
+        paragraph_of = self._number_paragraphs(root, page) if page.paragraph_numbers else {}
+        if page.link_terms and edition.matcher.size:
+            _TermLinker(edition, page, paragraph_of).walk(root)
+        if page.notes:
+            self._anchor_notes(root, page, edition)
+
+    # -- paragraph numbers ---------------------------------------------------
+
+    def _number_paragraphs(self, root: etree.Element, page: PageContext) -> dict[int, int]:
+        """Give each top-level paragraph id="pN" and a visible number; map element→N."""
+        taken = {element.get("id") for element in root.iter() if element.get("id")}
+        numbers: dict[int, int] = {}
+        count = 0
+        for element in root:
+            if element.tag != "p" or _is_raw_html_paragraph(element):
+                continue
+            count += 1
+            anchor_id = f"p{count}"
+            if anchor_id in taken:
+                page.problems.append(Problem(f"docs/{page.src_path}", 1, 1,
+                                             f"paragraph {count} cannot take the id '{anchor_id}': another element "
+                                             "on the page already has it; rename that element's id"))
+                continue
+            element.set("id", anchor_id)
+            number = etree.Element("a", {"class": "edition-pnum", "href": f"#{anchor_id}",
+                                         "aria-label": f"Paragraph {count}"})
+            number.text = str(count)
+            number.tail = element.text
+            element.text = None
+            element.insert(0, number)
+            numbers[id(element)] = count
+        return numbers
+
+    # -- notes ---------------------------------------------------------------
+
+    def _anchor_notes(self, root: etree.Element, page: PageContext, edition: Edition) -> None:
+        def hidden(element: etree.Element) -> bool:
+            return bool(_classes(element) & HIDDEN_FROM_QUOTES) or element.tag in ("script", "style") or (
+                element.tag == "sup" and (element.get("id") or "").startswith("fnref"))
+
+        flat = flatten(root, hidden)
+        raw_blocks = [str(block) for block in self.md.htmlStash.rawHtmlBlocks]
+        anchors: list[Anchor] = []
+        for note in page.notes:
+            try:
+                anchors.append(find_anchor(note, flat, raw_blocks))
+            except AnchorError as error:
+                page.problems.append(Problem(note.path, note.line, note.column, error.message))
+        if not anchors:
+            return
+        anchors.sort(key=lambda a: (a.start, -a.end))
+        number = {a.note.id: i for i, a in enumerate(anchors, start=1)}
+
+        def make_mark(note: Note) -> etree.Element:
+            return etree.Element("mark", {"class": "edition-quote", "data-note": note.id})
+
+        def make_ref(note: Note) -> etree.Element:
+            sup = etree.Element("sup", {"class": "edition-note-ref", "id": f"note-ref-{note.id}"})
+            link = etree.SubElement(sup, "a", {"class": "footnote-ref", "href": f"#note-{note.id}",
+                                               "aria-label": f"Editorial note {number[note.id]}"})
+            link.text = str(number[note.id])
+            return sup
+
+        wrap(flat, anchors, make_mark, make_ref)
+        page.anchored.extend(a.note.id for a in anchors)
+        root.append(self._notes_section(anchors, page, edition, number))
+
+    def _notes_section(self, anchors: Sequence[Anchor], page: PageContext, edition: Edition,
+                       number: dict[str, int]) -> etree.Element:
+        section = etree.Element("section", {"class": "edition-notes", "aria-labelledby": "edition-notes-title"})
+        title = etree.SubElement(section, "h2", {"id": "edition-notes-title", "class": "edition-notes__title"})
+        title.text = "Editorial notes"
+        items = etree.SubElement(section, "ol", {"class": "edition-notes__list"})
+        for anchor in anchors:
+            note = anchor.note
+            item = etree.SubElement(items, "li", {"id": f"note-{note.id}",
+                                                   "class": f"edition-note edition-note--{note.type}"})
+            body = edition.note_bodies[(page.src_path, note.id)]
+            label = NOTE_TYPE_LABELS[note.type]
+            content = (f"<p class=\"edition-note__type\">{label}</p>{body.html}"
+                       f"{format_sources(note.sources)}"
+                       f"<a class=\"edition-note__backref\" href=\"#note-ref-{note.id}\" "
+                       f"aria-label=\"Back to the passage of note {number[note.id]}\">↩</a>")
+            holder = etree.SubElement(item, "div", {"class": "edition-note__body"})
+            holder.text = self.md.htmlStash.store(content)
+        return section
+
+
+def _is_raw_html_paragraph(element: etree.Element) -> bool:
+    """A `<p>` that only holds a raw-HTML placeholder is not a paragraph of text."""
+    text = (element.text or "").strip()
+    return len(element) == 0 and text.startswith("\x02wzxhzdk:") and text.endswith("\x03")
+
+
+class _TermLinker:
+    """Walks one page's tree and turns glossary forms into links."""
+
+    def __init__(self, edition: Edition, page: PageContext, paragraph_of: dict[int, int]) -> None:
+        self.edition = edition
+        self.page = page
+        self.paragraph_of = paragraph_of
+        self.counts: dict[str, int] = {}
+        self.paragraph: int | None = None
+
+    def walk(self, root: etree.Element) -> None:
+        for child in list(root):
+            self.paragraph = self.paragraph_of.get(id(child))
+            self._walk(child)
+            # Top-level tails are whitespace between blocks: nothing to link.
+
+    def _skip(self, element: etree.Element) -> bool:
+        if element.tag in NEVER_LINKED:
+            return True
+        if element.tag == "sup" and (element.get("id") or "").startswith("fnref"):
+            return True
+        return bool(_classes(element) & {"edition-pnum", "edition-notes", "headerlink"})
+
+    def _walk(self, element: etree.Element) -> None:
+        if self._skip(element):
+            return
+        index = 0
+        if element.text:
+            element.text, links = self._link(element.text)
+            for index, link in enumerate(links, start=1):
+                element.insert(index - 1, link)
+        # Links inserted here are `a` elements: the loop steps over them.
+        while index < len(element):
+            child = element[index]
+            self._walk(child)
+            index += 1
+            if child.tail:
+                child.tail, links = self._link(child.tail)
+                for link in links:
+                    element.insert(index, link)
+                    index += 1
+
+    def _link(self, text: str) -> tuple[str, list[etree.Element]]:
+        """Split ``text`` into leading text and link elements (with tails)."""
+        matches = self.edition.matcher.find(text)
+        if not matches:
+            return text, []
+        links: list[etree.Element] = []
+        leading = text
+        cursor = 0
+        for match in matches:
+            mode = self.edition.link_mode(match.entry_id)
+            seen = self.counts.get(match.entry_id, 0)
+            if mode == "none" or (mode == "first" and seen):
+                continue
+            if _inside_placeholder(text, match.start):
+                continue
+            link = self._make_link(match.entry_id, text[match.start:match.end], seen + 1)
+            if links:
+                links[-1].tail = text[cursor:match.start]
+            else:
+                leading = text[:match.start]
+            links.append(link)
+            cursor = match.end
+        if links:
+            links[-1].tail = text[cursor:]
+        return leading, links
+
+    def _make_link(self, entry_id: str, surface: str, ordinal: int) -> etree.Element:
+        entry = self.edition.entries[entry_id]
+        self.counts[entry_id] = ordinal
+        if ordinal == 1:
+            self.page.linked_entries.append(entry_id)
+        anchor = f"term-{entry_id}-{ordinal}"
+        attributes = {"class": "edition-term", "data-term": entry_id, "id": anchor,
+                      "href": f"{self.page.glossary_href}#{entry_id}",
+                      "title": self.edition.definitions[entry_id].first_sentence}
+        if entry.lang:
+            attributes["lang"] = entry.lang
+        link = etree.Element("a", attributes)
+        link.text = surface
+        self.page.occurrences.append(Occurrence(entry_id, anchor, self.paragraph))
+        return link
+
+
+def _inside_placeholder(text: str, index: int) -> bool:
+    """True when ``index`` falls inside a raw-HTML placeholder (\\x02…\\x03)."""
+    opening = text.rfind("\x02", 0, index + 1)
+    return opening != -1 and text.find("\x03", opening) >= index

@@ -1,0 +1,109 @@
+"""The generated glossary page: entries by letter, then back-links.
+
+The page is Markdown with one `##` heading per letter (so the table of
+contents lists letters, not entries) and the entries as one raw HTML block
+per letter.  Back-links cannot be known until every page has rendered, so
+each entry carries a placeholder comment that :func:`fill_backlinks`
+replaces, all in one pass over the rendered page.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .edition import Edition, format_sources
+from .model import GlossaryEntry
+
+_BACKLINKS = re.compile(r"<!--edition-backlinks:([a-z0-9-]+)-->")
+
+
+def sort_key(term: str) -> tuple[str, str]:
+    """Alphabetical order in which accents, case and leading punctuation do not scatter entries."""
+    decomposed = unicodedata.normalize("NFKD", term)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    letters = "".join(c for c in base if c.isalnum() or c == " ").strip()
+    return (letters or base, term)
+
+
+def initial(term: str) -> str:
+    """The letter heading an entry files under (`#` for digits and symbols)."""
+    key = sort_key(term)[0]
+    first = key[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+def glossary_markdown(edition: Edition, title: str = "Glossary", intro: str = "") -> str:
+    """The glossary page's Markdown source: front matter, letters, entries."""
+    groups: dict[str, list[GlossaryEntry]] = {}
+    for entry in sorted(edition.entries.values(), key=lambda e: sort_key(e.term)):
+        groups.setdefault(initial(entry.term), []).append(entry)
+    lines = ["---", f"title: {_yaml_text(title)}", "paragraph_numbers: false", "---", "", f"# {title}", ""]
+    if intro:
+        lines += [intro, ""]
+    for letter, entries in groups.items():
+        lines += [f"## {letter}", ""]
+        body = "".join(_entry_html(edition, entry) for entry in entries)
+        lines += [f'<dl class="edition-glossary">{body}</dl>', ""]
+    if not groups:
+        lines += ["The edition has no glossary entries yet.", ""]
+    return "\n".join(lines)
+
+
+def _yaml_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _entry_html(edition: Edition, entry: GlossaryEntry) -> str:
+    lang = f' lang="{html.escape(entry.lang)}"' if entry.lang else ""
+    term = html.escape(entry.term)
+    parts = [f'<div class="edition-entry" id="{entry.id}">',
+             f'<dt class="edition-entry__term"><dfn{lang}>{term}</dfn>'
+             f'<a class="headerlink" href="#{entry.id}" title="Permanent link" '
+             f'aria-label="Permanent link to {term}">¶</a></dt>',
+             f'<dd class="edition-entry__body">',
+             f'<div class="edition-entry__definition">{edition.definitions[entry.id].html}</div>']
+    extra_forms = entry.forms[1:]
+    if extra_forms:
+        forms = ", ".join(f"<span{lang}>{html.escape(f)}</span>" for f in extra_forms)
+        parts.append(f'<p class="edition-entry__forms">Also in the text as: {forms}</p>')
+    if entry.see_also:
+        links = ", ".join(f'<a href="#{target}">{html.escape(edition.entries[target].term)}</a>'
+                          for target in entry.see_also if target in edition.entries)
+        parts.append(f'<p class="edition-entry__see-also">See also: {links}</p>')
+    parts.append(format_sources(entry.sources))
+    parts.append(f"<!--edition-backlinks:{entry.id}-->")
+    parts.append("</dd></div>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """A page's linked occurrences of one entry, as the glossary page shows them."""
+
+    page_title: str
+    page_href: str                     # relative URL from the glossary page to the page
+    anchors: Sequence[tuple[str, int | None]]  # (element id, paragraph number or None)
+
+
+def fill_backlinks(content: str, backlinks: Mapping[str, Sequence[PageLinks]]) -> str:
+    """Replace each entry's placeholder with its back-links, in one pass."""
+
+    def replace(match: re.Match[str]) -> str:
+        pages = backlinks.get(match.group(1))
+        if not pages:
+            return '<p class="edition-backlinks edition-backlinks--none">Not linked in the text.</p>'
+        items = []
+        for page in pages:
+            links = ", ".join(
+                f'<a href="{html.escape(page.page_href, quote=True)}#{anchor}">'
+                f'{f"¶{paragraph}" if paragraph else f"#{index}"}</a>'
+                for index, (anchor, paragraph) in enumerate(page.anchors, start=1))
+            items.append(f"<li>{html.escape(page.page_title)}: {links}</li>")
+        return (f'<div class="edition-backlinks"><p class="edition-backlinks__title">In the text</p>'
+                f'<ul>{"".join(items)}</ul></div>')
+
+    return _BACKLINKS.sub(replace, content)

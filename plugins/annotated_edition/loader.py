@@ -1,0 +1,406 @@
+"""Load and validate ``annotations/``: glossary entries and notes files.
+
+Structure is checked against the JSON Schemas shipped in ``schemas/`` (the
+single source of truth for fields and types); the rules a schema cannot say
+(ids from file names, forms claimed twice, ``see_also`` targets, notes files
+without a page, duplicate note ids) are checked here.  Every problem becomes a
+:class:`~annotated_edition.problems.Problem` with file, line, column and fix;
+nothing raises.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import os
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+
+from .matcher import form_key
+from .model import Annotations, GlossaryEntry, Note, Source
+from .problems import Problem
+from .yamlload import Document, PathKey, YamlProblem, decode, load
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SCHEMA_FILES = ("glossary-entry.schema.json", "notes.schema.json", "source.schema.json")
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+
+
+@lru_cache(maxsize=None)
+def schema(name: str) -> dict[str, Any]:
+    """One of the shipped JSON Schemas, parsed."""
+    text = resources.files("annotated_edition").joinpath("schemas", name).read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    registry: Registry = Registry().with_resources(
+        (file, Resource.from_contents(schema(file))) for file in SCHEMA_FILES
+    )
+    cls = jsonschema.validators.validator_for(schema(name))
+    return cls(schema(name), registry=registry)
+
+
+# --------------------------------------------------------------------------
+# Reading files (cached on modification time, so `mkdocs serve` re-reads only
+# what changed; the cache holds parsed values, never build state)
+# --------------------------------------------------------------------------
+
+_FILE_CACHE: dict[str, tuple[tuple[int, int], Document | YamlProblem]] = {}
+
+
+def _read(path: Path) -> Document | YamlProblem:
+    try:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = _FILE_CACHE.get(str(path))
+        if cached and cached[0] == stamp:
+            return cached[1]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return YamlProblem(1, 1, f"cannot read the file ({exc.strerror}); check its permissions")
+    try:
+        result: Document | YamlProblem = load(decode(raw))
+    except YamlProblem as problem:
+        result = problem
+    _FILE_CACHE[str(path)] = (stamp, result)
+    return result
+
+
+def _relative(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+# --------------------------------------------------------------------------
+# Messages
+# --------------------------------------------------------------------------
+
+def _describe(path: Iterable[str | int]) -> str:
+    """A field's name as a contributor reads it: `sources` item 2's `url`."""
+    words: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            words.append(f"item {part + 1}")
+        else:
+            words.append(f"'{part}'")
+    return " → ".join(words) if words else "the file"
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"the text '{value}'" if len(str(value)) < 40 else "a text"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' — did you mean 'x'?' when a close choice exists, else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
+_PATTERN_HINTS = {
+    "url": "must be a web address starting with http:// or https://",
+    "date": "must be a date written YYYY, YYYY-MM or YYYY-MM-DD (for example 2023-05-06)",
+    "accessed": "must be a date written YYYY, YYYY-MM or YYYY-MM-DD (for example 2023-05-06)",
+    "lang": "must be a BCP 47 language tag such as es, qu or en",
+    "id": "must be lowercase ASCII letters and digits joined by single hyphens (for example mine-fire)",
+    "see_also": "must be an entry id: lowercase ASCII letters and digits joined by single hyphens",
+}
+
+
+def _schema_message(error: jsonschema.ValidationError, schema_doc: dict[str, Any]) -> tuple[PathKey, bool, str]:
+    """Turn one schema error into (path of the node at fault, is-key, message)."""
+    path: PathKey = tuple(error.absolute_path)
+    field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
+    where = _describe(path)
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        name = missing[0] if missing else "?"
+        hint = {"term": "the headword", "definition": "the entry's text", "quote": "the passage as it reads on the page",
+                "note": "the note's text", "title": "the source's title"}.get(name, "a value")
+        place = "this note" if "quote" in error.validator_value else ("this source" if name == "title" else "the entry")
+        return path, False, f"missing required field '{name}' in {place}; add `{name}: …` with {hint}"
+    if error.validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extras = [key for key in error.instance if key not in allowed]
+        key = extras[0] if extras else "?"
+        hint = did_you_mean(str(key), allowed)
+        return path + (key,), True, (f"unknown field '{key}'{hint} (allowed here: {', '.join(allowed)}); "
+                                     "fix the spelling or remove the field")
+    if error.validator == "type":
+        expected = error.validator_value
+        if error.instance is None:
+            return path, False, f"{where} is empty; write a value after '{field_name}:'"
+        if expected == "boolean":
+            return path, False, f"{where} must be true or false (unquoted), not {_kind(error.instance)}"
+        if expected == "array":
+            return path, False, (f"{where} must be a list, not {_kind(error.instance)}; write each item on its "
+                                 "own line starting with '- '")
+        if expected == "object":
+            if not path:
+                if "items" in schema_doc:
+                    return path, False, ("a notes file is a list of notes, but this file holds "
+                                         f"{_kind(error.instance)}; start each note with '- quote: …'")
+                return path, False, ("a glossary entry file holds one mapping (term:, definition:, …), "
+                                     f"not {_kind(error.instance)}")
+            return path, False, f"{where} must be a mapping of fields (name: value), not {_kind(error.instance)}"
+        return path, False, f"{where} must be text, not {_kind(error.instance)}; quote it if needed"
+    if error.validator == "enum":
+        choices = [str(c) for c in error.validator_value]
+        hint = did_you_mean(str(error.instance), choices)
+        return path, False, f"{where} is '{error.instance}'{hint}; use one of: {', '.join(choices)}"
+    if error.validator == "minLength":
+        return path, False, f"{where} is empty; write its text or remove the field"
+    if error.validator == "pattern":
+        hint = _PATTERN_HINTS.get(field_name, f"does not match {error.validator_value}")
+        return path, False, f"{where} is '{error.instance}', but {hint}"
+    return path, False, f"{where}: {error.message}"
+
+
+# --------------------------------------------------------------------------
+# The loader
+# --------------------------------------------------------------------------
+
+class _FileChecker:
+    """Validates one parsed file and reports problems with its positions."""
+
+    def __init__(self, rel: str, doc: Document, sink: list[Problem]) -> None:
+        self.rel = rel
+        self.doc = doc
+        self.sink = sink
+        self.ok = True
+
+    def report(self, path: PathKey, message: str, *, key: bool = False, level: str = "warning") -> None:
+        line, column = self.doc.where(path, key=key)
+        self.sink.append(Problem(self.rel, line, column, message, level))
+        self.ok = False
+
+    def check_schema(self, schema_name: str) -> None:
+        self._coerce_booleans()
+        schema_doc = schema(schema_name)
+        errors = sorted(_validator(schema_name).iter_errors(self.doc.value),
+                        key=lambda e: (self.doc.where(tuple(e.absolute_path)), str(e.validator)))
+        seen: set[tuple[PathKey, str]] = set()
+        for error in errors:
+            path, is_key, message = _schema_message(error, schema_doc)
+            if (path, message) in seen:
+                continue
+            seen.add((path, message))
+            self.report(path, message, key=is_key)
+        if self.ok:
+            self._check_dates(self.doc.value)
+
+    def _coerce_booleans(self) -> None:
+        """`match_case: true` is the one boolean; every other scalar stays text."""
+        value = self.doc.value
+        if isinstance(value, dict) and ("match_case",) in self.doc.plain_scalars:
+            raw = value.get("match_case")
+            if raw in _TRUE:
+                value["match_case"] = True
+            elif raw in _FALSE:
+                value["match_case"] = False
+
+    def _check_dates(self, value: Any, path: PathKey = ()) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in ("date", "accessed") and isinstance(item, str) and len(item) == 10:
+                    try:
+                        datetime.date.fromisoformat(item)
+                    except ValueError:
+                        self.report(path + (key,), f"{_describe(path + (key,))} is '{item}', which is not a "
+                                                   "real calendar date; check the day and month")
+                else:
+                    self._check_dates(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._check_dates(item, path + (index,))
+
+
+def _sources(raw: list[dict[str, str]] | None) -> tuple[Source, ...]:
+    return tuple(Source(**item) for item in raw or ())
+
+
+def load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None = None) -> Annotations:
+    """Read and validate every file under ``annotations_dir``.
+
+    ``root`` is the folder of ``mkdocs.yml`` (paths in messages are relative to
+    it); ``pages`` is the set of page paths under ``docs/`` (``a/b.md``), used
+    to find notes files without a page (``None`` skips that check).
+    """
+    result = Annotations()
+    problems = result.problems
+    files: list[str] = []
+    if not annotations_dir.is_dir():
+        problems.append(Problem(_relative(annotations_dir, root), 1, 1,
+                                "the annotations folder does not exist; create it (with glossary/ and notes/) "
+                                "or set the plugin's `annotations` option to the right folder"))
+        return result
+
+    glossary_dir = annotations_dir / "glossary"
+    notes_dir = annotations_dir / "notes"
+    for path in sorted(annotations_dir.rglob("*")):
+        if path.is_dir():
+            continue
+        rel = _relative(path, root)
+        inside_glossary = path.parent == glossary_dir
+        inside_notes = notes_dir in path.parents
+        if path.suffix == ".yml" and (inside_glossary or inside_notes):
+            files.append(str(path))
+            continue
+        if path.name.startswith(".") or path.name.lower() in ("readme.md", "readme"):
+            continue
+        if path.suffix == ".yaml" and (inside_glossary or inside_notes):
+            problems.append(Problem(rel, 1, 1, "annotation files end in .yml; rename this file to "
+                                               f"'{path.with_suffix('.yml').name}' or it is ignored"))
+        elif glossary_dir in path.parents and not inside_glossary:
+            problems.append(Problem(rel, 1, 1, "glossary entries live directly in annotations/glossary/ "
+                                               "(no subfolders); move this file up"))
+        else:
+            problems.append(Problem(rel, 1, 1, "this file is not read: glossary entries go in "
+                                               "annotations/glossary/<id>.yml and notes in "
+                                               "annotations/notes/<page>.yml"))
+    result.files = tuple(files)
+
+    entry_docs: list[tuple[str, Document, GlossaryEntry]] = []
+    for name in files:
+        path = Path(name)
+        rel = _relative(path, root)
+        parsed = _read(path)
+        if isinstance(parsed, YamlProblem):
+            problems.append(Problem(rel, parsed.line, parsed.column, parsed.message))
+            continue
+        if path.parent == glossary_dir:
+            entry = _load_entry(path, rel, parsed, problems)
+            if entry:
+                entry_docs.append((rel, parsed, entry))
+        else:
+            page = path.relative_to(notes_dir).with_suffix(".md").as_posix()
+            notes = _load_notes(rel, parsed, problems)
+            if pages is not None and page not in pages:
+                candidates = did_you_mean(page, pages)
+                problems.append(Problem(rel, 1, 1, f"there is no page docs/{page} for these notes{candidates}; "
+                                                   "name the notes file after its page "
+                                                   "(docs/a/b.md → annotations/notes/a/b.yml)"))
+                continue
+            if notes:
+                result.notes[page] = notes
+
+    entries = {entry.id: entry for _, _, entry in entry_docs}
+    _check_forms(entry_docs, problems)
+    _check_see_also(entry_docs, entries, problems)
+    result.entries = dict(sorted(entries.items()))
+    return result
+
+
+def _load_entry(path: Path, rel: str, doc: Document, problems: list[Problem]) -> GlossaryEntry | None:
+    checker = _FileChecker(rel, doc, problems)
+    entry_id = path.stem
+    if not ID_PATTERN.match(entry_id):
+        suggestion = re.sub(r"[^a-z0-9]+", "-", entry_id.lower()).strip("-") or "entry"
+        checker.report((), f"the file name '{path.name}' is not a valid entry id (lowercase ASCII letters and "
+                           f"digits joined by single hyphens); rename it, for example to '{suggestion}.yml'")
+    if doc.value is None:
+        checker.report((), "the file is empty; a glossary entry needs at least `term:` and `definition:`")
+        return None
+    checker.check_schema("glossary-entry.schema.json")
+    if not checker.ok:
+        return None
+    value = doc.value
+    forms: list[str] = [value["term"]]
+    positions: list[tuple[int, int]] = [doc.where(("term",))]
+    for index, form in enumerate(value.get("forms", [])):
+        if form_key(form, False) not in {form_key(f, False) for f in forms}:
+            forms.append(form)
+            positions.append(doc.where(("forms", index)))
+    return GlossaryEntry(
+        id=entry_id, term=value["term"], definition=value["definition"], forms=tuple(forms), path=rel,
+        lang=value.get("lang"), match_case=value.get("match_case", False), link=value.get("link"),
+        see_also=tuple(value.get("see_also", [])), sources=_sources(value.get("sources")),
+        form_positions=tuple(positions),
+    )
+
+
+def _load_notes(rel: str, doc: Document, problems: list[Problem]) -> list[Note]:
+    checker = _FileChecker(rel, doc, problems)
+    if doc.value is None:
+        checker.report((), "the file is empty; write a list of notes (each starting with '- quote: …') "
+                           "or delete the file")
+        return []
+    checker.check_schema("notes.schema.json")
+    if not isinstance(doc.value, list):
+        return []
+    notes: list[Note] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(doc.value):
+        if not isinstance(item, dict):
+            continue
+        line, column = doc.where((index, "quote"))
+        item_line = doc.where((index,))[0]
+        note_id = item.get("id") if isinstance(item.get("id"), str) else f"n{index + 1}"
+        if note_id in seen:
+            checker.report((index, "id") if "id" in item else (index,),
+                           f"note id '{note_id}' is already used by the note at line {seen[note_id]}; "
+                           "give each note on a page its own id")
+            continue
+        seen[note_id] = item_line
+        if not _validator("notes.schema.json").is_valid([item]):
+            continue  # already reported by check_schema
+        notes.append(Note(id=note_id, quote=item["quote"], note=item["note"], path=rel, line=line, column=column,
+                          type=item.get("type", "context"), prefix=item.get("prefix"), suffix=item.get("suffix"),
+                          sources=_sources(item.get("sources"))))
+    return notes
+
+
+def _check_forms(entry_docs: list[tuple[str, Document, GlossaryEntry]], problems: list[Problem]) -> None:
+    """A form may belong to one entry only (case-insensitively unless both match case)."""
+    claimed: dict[str, list[tuple[GlossaryEntry, str, tuple[int, int]]]] = {}
+    for _, _, entry in entry_docs:
+        for form, position in zip(entry.forms, entry.form_positions):
+            key = form_key(form, False)
+            for other, other_form, other_position in claimed.get(key, []):
+                if other.id == entry.id:
+                    continue
+                if entry.match_case and other.match_case and form_key(form, True) != form_key(other_form, True):
+                    continue
+                problems.append(Problem(entry.path, *position,
+                                        f"the form '{form}' is already claimed by entry '{other.id}' "
+                                        f"({other.path}:{other_position[0]}); a form may link to one entry only: "
+                                        "remove it from one of them (or set `match_case: true` on both if they "
+                                        "differ in case)"))
+                break
+            claimed.setdefault(key, []).append((entry, form, position))
+
+
+def _check_see_also(entry_docs: list[tuple[str, Document, GlossaryEntry]], entries: dict[str, GlossaryEntry],
+                    problems: list[Problem]) -> None:
+    for rel, doc, entry in entry_docs:
+        seen: set[str] = set()
+        for index, target in enumerate(entry.see_also):
+            line, column = doc.where(("see_also", index))
+            if target == entry.id:
+                problems.append(Problem(rel, line, column, f"see_also names the entry itself ('{target}'); "
+                                                           "remove it"))
+            elif target in seen:
+                problems.append(Problem(rel, line, column, f"see_also lists '{target}' twice; remove one"))
+            elif target not in entries:
+                hint = did_you_mean(target, entries)
+                problems.append(Problem(rel, line, column,
+                                        f"see_also names '{target}', but there is no annotations/glossary/"
+                                        f"{target}.yml{hint}; fix the id or add the entry"))
+            seen.add(target)

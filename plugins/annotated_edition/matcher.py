@@ -1,0 +1,103 @@
+"""Find every glossary form in a text in one pass.
+
+All forms of all entries go into one Aho-Corasick automaton (pyahocorasick),
+keyed on their canonical, case-folded spelling.  One scan of a text node
+yields every candidate; candidates are then filtered by the whole-word rule
+and the case rule, and overlaps are resolved leftmost-longest.  Nothing here
+loops over entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .textnorm import canonical, fold_case, is_word_char, normalize
+
+
+@dataclass(frozen=True)
+class Form:
+    """One surface form of one entry."""
+
+    entry_id: str
+    text: str          # canonical spelling (case kept)
+    match_case: bool
+
+
+@dataclass(frozen=True)
+class FormMatch:
+    """A form found in a text: ``start``/``end`` are offsets in the original text."""
+
+    start: int
+    end: int
+    entry_id: str
+
+
+class FormMatcher:
+    """A compiled matcher for a fixed set of forms.
+
+    Build it once per build (it does not depend on the page) and call
+    :meth:`find` on each text node.
+    """
+
+    def __init__(self, forms: Iterable[Form]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        count = 0
+        for form in forms:
+            key = fold_case(form.text)
+            if not key.strip():
+                continue
+            existing = self._automaton.get(key, None)
+            variants = existing[1] if existing else ()
+            self._automaton.add_word(key, (len(key), variants + (form,)))
+            count += 1
+        self.size = count
+        if count:
+            self._automaton.make_automaton()
+
+    def find(self, text: str) -> list[FormMatch]:
+        """Every form occurrence to link in ``text``, in order, not overlapping."""
+        if not self.size or not text:
+            return []
+        norm = normalize(text)
+        canon = norm.text
+        folded = fold_case(canon)
+        candidates: list[tuple[int, int, str]] = []
+        for end_index, (length, variants) in self._automaton.iter(folded):
+            end = end_index + 1
+            start = end - length
+            if not _edges_ok(canon, start, end):
+                continue
+            for form in variants:
+                if not form.match_case or canon[start:end] == form.text:
+                    candidates.append((start, end, form.entry_id))
+                    break
+        if not candidates:
+            return []
+        # Leftmost first; at the same start the longest wins.
+        candidates.sort(key=lambda c: (c[0], -c[1]))
+        chosen: list[FormMatch] = []
+        boundary = 0
+        for start, end, entry_id in candidates:
+            if start < boundary:
+                continue
+            chosen.append(FormMatch(norm.to_original(start), norm.to_original(end), entry_id))
+            boundary = end
+        return chosen
+
+
+def _edges_ok(text: str, start: int, end: int) -> bool:
+    """Whole-word rule: an edge is checked only where the form has a word char."""
+    if start > 0 and is_word_char(text[start]) and is_word_char(text[start - 1]):
+        return False
+    if end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]):
+        return False
+    return True
+
+
+def form_key(text: str, match_case: bool) -> str:
+    """The spelling under which two forms count as the same (for clash checks)."""
+    spelled = canonical(text).strip()
+    return spelled if match_case else fold_case(spelled)

@@ -1,0 +1,65 @@
+"""The edition's annotations as plain, immutable data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .problems import Problem
+
+NOTE_TYPES = ("context", "translation", "correction", "citation")
+LINK_MODES = ("first", "all", "none")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A work a glossary entry or note relies on."""
+
+    title: str
+    url: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    accessed: str | None = None
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """One glossary entry (``annotations/glossary/<id>.yml``)."""
+
+    id: str
+    term: str
+    definition: str
+    forms: tuple[str, ...]           # the headword first, then the extra forms
+    path: str                        # relative to the edition's root
+    lang: str | None = None
+    match_case: bool = False
+    link: str | None = None          # None: the plugin option decides
+    see_also: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    form_positions: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """One editorial note, anchored to a passage of a page by quotation."""
+
+    id: str
+    quote: str
+    note: str
+    path: str                        # the notes file, relative to the edition's root
+    line: int                        # where the note's `quote` is written
+    column: int
+    type: str = "context"
+    prefix: str | None = None
+    suffix: str | None = None
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass
+class Annotations:
+    """Everything under ``annotations/``, validated, with what was wrong."""
+
+    entries: dict[str, GlossaryEntry] = field(default_factory=dict)
+    notes: dict[str, list[Note]] = field(default_factory=dict)   # page src path (a/b.md) -> notes
+    problems: list[Problem] = field(default_factory=list)
+    files: tuple[str, ...] = ()                                   # every file read, for watching

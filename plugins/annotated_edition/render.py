@@ -1,0 +1,179 @@
+"""Render annotation Markdown with the site's extensions, then sanitize it.
+
+Definitions and notes are contributor input: after Markdown they pass through
+an allow-list sanitizer (nh3, the Ammonia HTML sanitizer).  nh3 does not say
+what it removed, so :func:`audit` walks the same HTML with the same allow-list
+and names each thing that will go, for the warning the contract requires.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+import markdown
+import nh3
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dfn", "div", "dl", "dt", "em", "i",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "hr",
+})
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    "*": {"lang", "dir", "title"},
+    "a": {"href", "hreflang"},
+    "abbr": {"title"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+URL_ATTRIBUTES = frozenset({"href", "cite", "src", "action", "formaction", "xlink:href", "poster", "srcset"})
+# Whose content goes with the tag (nh3 drops these whole, not just the tags).
+DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template", "noscript",
+                                  "svg", "math", "textarea", "select", "title"})
+
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
+_SPLIT = "<!-- annotated-edition:split -->"
+
+
+def sanitize(fragment: str) -> str:
+    """Return ``fragment`` with only allow-listed tags, attributes and URLs."""
+    return nh3.clean(
+        fragment,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+class _Auditor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.removed: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            what = "with its content" if tag in DROPPED_WITH_CONTENT else "(its text is kept)"
+            self.removed.append(f"<{tag}> {what}")
+            return
+        allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                self.removed.append(f"attribute {name}=\"{_short(value or '')}\" on <{tag}>")
+            elif name in URL_ATTRIBUTES and value:
+                scheme = _SCHEME.match(html.unescape(value))
+                if scheme and scheme.group(1).lower() not in URL_SCHEMES:
+                    self.removed.append(f"link to a '{scheme.group(1).lower()}:' URL on <{tag}>")
+
+    handle_startendtag = handle_starttag
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def audit(fragment: str) -> list[str]:
+    """What :func:`sanitize` will remove from ``fragment``, in words."""
+    auditor = _Auditor()
+    auditor.feed(fragment)
+    auditor.close()
+    if "<!--" in fragment and _SPLIT not in fragment:
+        auditor.removed.append("an HTML comment")
+    return auditor.removed
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A snippet rendered and sanitized: the HTML, its plain text, what was removed."""
+
+    html: str
+    text: str
+    removed: tuple[str, ...]
+
+    @property
+    def first_sentence(self) -> str:
+        """The first sentence of the plain text, for a `title` tooltip."""
+        return first_sentence(self.text)
+
+
+def first_sentence(text: str, limit: int = 240) -> str:
+    """The first sentence of ``text`` (up to ``limit`` characters)."""
+    flat = " ".join(text.split())
+    match = re.match(r"(.+?[.!?])(?=\s+[A-Z0-9“\"'(¿¡]|\s*$)", flat)
+    sentence = match.group(1) if match else flat
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(fragment: str) -> str:
+    """The text a reader sees in ``fragment`` (tags dropped, entities decoded)."""
+    extractor = _TextExtractor()
+    extractor.feed(fragment)
+    extractor.close()
+    return " ".join("".join(extractor.parts).split())
+
+
+# Rendered snippets survive `mkdocs serve` rebuilds: keyed on the extension
+# configuration and the text, so a change to either renders afresh.
+_CACHE: dict[tuple[str, str], Rendered] = {}
+
+
+class SnippetRenderer:
+    """Renders many Markdown snippets with one Markdown instance.
+
+    Snippets are joined into one document with a separator comment and
+    rendered in a single pass; a snippet that could swallow the separator
+    (an unclosed fence or HTML block, footnotes) is rendered on its own.
+    """
+
+    def __init__(self, extensions: Sequence[Any], extension_configs: dict[str, Any]) -> None:
+        self._md = markdown.Markdown(extensions=list(extensions), extension_configs=extension_configs)
+        self._key = repr((sorted(map(repr, extensions)), sorted(extension_configs.items(), key=repr)))
+
+    def render(self, snippets: Sequence[str]) -> list[Rendered]:
+        """Render ``snippets`` (Markdown) to sanitized HTML, in the same order."""
+        results: dict[int, Rendered] = {}
+        batch: list[int] = []
+        for index, snippet in enumerate(snippets):
+            cached = _CACHE.get((self._key, snippet))
+            if cached is not None:
+                results[index] = cached
+            elif _SPLIT in snippet or "[^" in snippet or "```" in snippet or "~~~" in snippet or "<" in snippet:
+                results[index] = self._finish(snippet, self._convert(snippet))
+            else:
+                batch.append(index)
+        if batch:
+            joined = f"\n\n{_SPLIT}\n\n".join(snippets[i] for i in batch)
+            parts = self._convert(joined).split(_SPLIT)
+            if len(parts) != len(batch):  # something swallowed a separator: go one by one
+                parts = [self._convert(snippets[i]) for i in batch]
+            for index, part in zip(batch, parts):
+                results[index] = self._finish(snippets[index], part.strip())
+        return [results[i] for i in range(len(snippets))]
+
+    def _convert(self, text: str) -> str:
+        self._md.reset()
+        return self._md.convert(text)
+
+    def _finish(self, snippet: str, rendered: str) -> Rendered:
+        result = Rendered(sanitize(rendered), plain_text(sanitize(rendered)), tuple(audit(rendered)))
+        _CACHE[(self._key, snippet)] = result
+        return result

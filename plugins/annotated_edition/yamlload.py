@@ -1,0 +1,185 @@
+"""Read one annotations file as plain data, keeping where every node was.
+
+The contract asks for plain YAML: every scalar is the text written, and
+anchors, aliases and tags are refused.  Building the value straight from
+``yaml.parse`` events does all of that before anything is constructed, keeps
+an alias bomb from ever expanding, and remembers the line and column of every
+key and value so validation can point at the exact spot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import yaml
+
+try:  # libyaml is about ten times faster; fall back to pure Python if absent.
+    from yaml import CSafeLoader as _EventSource
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _EventSource  # type: ignore[assignment]
+# Only the event stream of this loader is used: nothing is ever constructed.
+
+MAX_FILE_BYTES = 512 * 1024
+"""A glossary entry or a notes file is text; half a megabyte is already a book."""
+
+PathKey = tuple[Union[str, int], ...]
+
+
+@dataclass
+class Document:
+    """A parsed file: its value and the position of each node.
+
+    ``positions`` maps a path (keys and list indexes from the root) to the
+    (line, column) of the value there; ``key_positions`` maps the path of a
+    mapping value to the position of its key.  Positions are 1-based.
+    """
+
+    value: Any
+    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    plain_scalars: set[PathKey] = field(default_factory=set)
+
+    def where(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """Best position for ``path``: the node itself, else its nearest parent."""
+        table = self.key_positions if key else self.positions
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.positions:
+                return self.positions[probe]
+            probe = probe[:-1]
+        return self.positions.get((), (1, 1))
+
+
+class YamlProblem(Exception):
+    """The file cannot be read as plain YAML; carries the position and the fix."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def decode(raw: bytes) -> str:
+    """Decode a file's bytes as UTF-8, or explain where it is not."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlProblem(1, 1, f"the file is {len(raw):,} bytes, over the limit of {MAX_FILE_BYTES:,}; "
+                                "split it or shorten it")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise YamlProblem(line, column, f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; "
+                                        "save the file as UTF-8") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    for number, line_text in enumerate(text.splitlines(), start=1):
+        for column, char in enumerate(line_text, start=1):
+            if (ord(char) < 32 and char not in "\t") or char == "\x7f":
+                raise YamlProblem(number, column, f"control character U+{ord(char):04X} is not allowed; "
+                                                  "delete it")
+    return text
+
+
+def load(text: str) -> Document:
+    """Parse ``text`` as plain YAML (one document) into a :class:`Document`."""
+    doc = Document(value=None)
+    events = _events(text)
+    stack: list[tuple[str, Any, PathKey, Any]] = []  # (kind, container, path, pending key)
+    root_set = False
+
+    def place(value: Any, position: tuple[int, int], is_container: bool, plain: bool = False) -> PathKey:
+        nonlocal root_set
+        if not stack:
+            if root_set:
+                raise YamlProblem(*position, "a file holds one YAML document; remove the '---' "
+                                             "separator and what follows, or move it to its own file")
+            doc.value = value
+            root_set = True
+            path: PathKey = ()
+        else:
+            kind, container, parent_path, pending = stack[-1]
+            if kind == "seq":
+                path = parent_path + (len(container),)
+                container.append(value)
+            elif pending is None:
+                if is_container:
+                    raise YamlProblem(*position, "a key must be plain text, not a list or a mapping")
+                if value in container:
+                    first = doc.key_positions.get(parent_path + (value,), position)
+                    raise YamlProblem(*position, f"the key '{value}' appears twice in this mapping "
+                                                 f"(first at line {first[0]}); keep only one")
+                stack[-1] = (kind, container, parent_path, (value, position))
+                return parent_path
+            else:
+                key, key_position = pending
+                path = parent_path + (key,)
+                container[key] = value
+                doc.key_positions[path] = key_position
+                stack[-1] = (kind, container, parent_path, None)
+        doc.positions[path] = position
+        if plain:
+            doc.plain_scalars.add(path)
+        return path
+
+    for event in events:
+        if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentStartEvent,
+                              yaml.DocumentEndEvent, yaml.StreamEndEvent)):
+            continue
+        position = _pos(event.start_mark)
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlProblem(*position, f"alias '*{event.anchor}' is not allowed: annotations use plain "
+                                         "YAML; write the value out in full")
+        anchor = getattr(event, "anchor", None)
+        if anchor:
+            raise YamlProblem(*position, f"anchor '&{anchor}' is not allowed: annotations use plain "
+                                         "YAML; remove it")
+        tag = getattr(event, "tag", None)
+        if tag and not (isinstance(event, yaml.ScalarEvent) and tag == "!" ):
+            raise YamlProblem(*position, f"tag '{tag}' is not allowed: annotations use plain YAML; "
+                                         "remove it (quote the value if it starts with '!')")
+        if isinstance(event, yaml.ScalarEvent):
+            plain = bool(event.implicit[0]) and not event.style
+            value: Any = event.value
+            if plain and value in ("", "~", "null", "Null", "NULL"):
+                value = None
+            place(value, position, False, plain)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            container: list[Any] = []
+            path = place(container, position, True)
+            stack.append(("seq", container, path, None))
+        elif isinstance(event, yaml.MappingStartEvent):
+            mapping: dict[str, Any] = {}
+            path = place(mapping, position, True)
+            stack.append(("map", mapping, path, None))
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            stack.pop()
+    if not root_set:
+        doc.value = None
+    return doc
+
+
+def _events(text: str) -> list[Any]:
+    """All parse events of ``text``, or a :class:`YamlProblem` at the syntax error."""
+    try:
+        return list(yaml.parse(text, Loader=_EventSource))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = _pos(mark) if mark else (1, 1)
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            what = f"{exc.context}, {what}"
+        raise YamlProblem(line, column, f"YAML syntax error: {what}; check the indentation and quoting "
+                                        "around this line (values with ': ' or starting with a quote or "
+                                        "'[' need quotes around them)") from None
+    except yaml.YAMLError as exc:  # reader errors (odd characters)
+        raise YamlProblem(1, 1, f"YAML error: {exc}; save the file as plain UTF-8 text") from None
