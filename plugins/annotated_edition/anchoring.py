@@ -39,6 +39,10 @@ class Segment:
     parent: etree.Element | None
     start: int                # offsets in the flat text
     end: int
+    # The outermost link around this run, and that link's parent: a note
+    # reference (itself a link) must go after it, never inside it.
+    link: etree.Element | None = None
+    link_parent: etree.Element | None = None
 
 
 @dataclass
@@ -72,6 +76,7 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
     pieces: list[str] = []
     segments: list[Segment] = []
     length = 0
+    link_stack: list[tuple[etree.Element, etree.Element | None]] = []
 
     def add(element: etree.Element, attr: str, parent: etree.Element | None) -> None:
         nonlocal length
@@ -79,7 +84,8 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
         if not value:
             return
         visible = _PLACEHOLDER.sub(lambda m: BOUNDARY * len(m.group()), value)
-        segments.append(Segment(element, attr, parent, length, length + len(visible)))
+        link, link_parent = link_stack[0] if link_stack else (None, None)
+        segments.append(Segment(element, attr, parent, length, length + len(visible), link, link_parent))
         pieces.append(visible)
         length += len(visible)
 
@@ -92,11 +98,15 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
         block = element.tag in BLOCK_TAGS
         if block:
             boundary()
+        if element.tag == "a":
+            link_stack.append((element, parent))
         add(element, "text", parent)
         for child in element:
             if not skip(child):
                 walk(child, element)
             add(child, "tail", element)
+        if element.tag == "a":
+            link_stack.pop()
         if block:
             boundary()
 
@@ -151,11 +161,9 @@ def find_anchor(note: Note, flat: FlatText, raw_html: Sequence[str] = ()) -> Anc
         raise AnchorError(f"the quote occurs {_times(len(hits))} on the page, but never with the {given}: "
                           f"{contexts}; fix the {'prefix' if prefix else 'suffix'} to match the text just "
                           f"{'before' if prefix else 'after'} the passage")
-    picks = "; ".join(f"({i}) prefix: \"{_distinct_prefix(text, h, chosen, len(quote))}\""
-                      for i, h in enumerate(chosen, 1))
-    return_hint = f"add a prefix or suffix to pick one — {picks}"
+    picks = "; ".join(f"({i}) {_pick(text, h, chosen, len(quote))}" for i, h in enumerate(chosen, 1))
     raise AnchorError(f"the quote “{_clip(quote)}” occurs {_times(len(chosen))} on the page: {contexts}; "
-                      f"{return_hint}")
+                      f"add a prefix or suffix to pick one — {picks}")
 
 
 def _times(n: int) -> str:
@@ -193,15 +201,19 @@ def _context(text: str, start: int, end: int, width: int = 30) -> str:
     return f"{before}[{_clip(text[start:end], 40)}]{after}".strip()
 
 
-def _distinct_prefix(text: str, start: int, hits: Iterable[int], length: int) -> str:
-    """The shortest run of words before ``start`` that no other hit shares."""
-    words = text[:start].split(BOUNDARY)[-1].split(" ")
+def _pick(text: str, start: int, hits: Iterable[int], length: int) -> str:
+    """The shortest `prefix` (else `suffix`) of whole words that picks this hit alone."""
     others = [h for h in hits if h != start]
-    for count in range(1, len(words) + 1):
-        candidate = " ".join(words[-count:]).strip()
-        if candidate and not any(_fits(text, h, h + length, candidate, "") for h in others):
-            return candidate
-    return " ".join(words).strip()
+    before = text[:start].split(BOUNDARY)[-1].split(" ")
+    after = text[start + length:].split(BOUNDARY)[0].split(" ")
+    for count in range(1, max(len(before), len(after)) + 1):
+        prefix = " ".join(before[-count:]).strip()
+        if prefix and not any(_fits(text, h, h + length, prefix, "") for h in others):
+            return f'prefix: "{prefix}"'
+        suffix = " ".join(after[:count]).strip()
+        if suffix and not any(_fits(text, h, h + length, "", suffix) for h in others):
+            return f'suffix: "{suffix}"'
+    return "no prefix or suffix within the paragraph tells it apart: quote a longer passage"
 
 
 def _strip_tags(fragment: str) -> str:
@@ -217,28 +229,28 @@ def _no_match_message(quote: str, text: str) -> str:
 
 
 def closest_passage(quote: str, text: str) -> tuple[str | None, float]:
-    """The passage of ``text`` most like ``quote``, and how alike (0–1)."""
-    best: tuple[float, int, int] = (0.0, 0, 0)
+    """The run of whole words in ``text`` most like ``quote``, and how alike (0–1)."""
     span = len(quote)
-    starts = [0] + [m.end() for m in re.finditer(r"[ \uffff]+", text)]
+    words = [(m.start(), m.end()) for m in re.finditer(r"[^ \uffff]+", text)]
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(quote)
-    for start in starts:
-        for length in {span, span + span // 5, max(1, span - span // 5)}:
-            window = text[start:start + length]
-            if BOUNDARY in window:
-                window = window.split(BOUNDARY)[0]
-            if not window.strip():
+    best: tuple[float, int, int] = (0.0, 0, 0)
+    for i, (start, _) in enumerate(words):
+        for j in range(i, len(words)):
+            end = words[j][1]
+            if end - start > span * 1.3 + 1:
+                break
+            if end - start < span * 0.7 or BOUNDARY in text[start:end]:
                 continue
-            matcher.set_seq1(window)
+            matcher.set_seq1(text[start:end])
             if matcher.real_quick_ratio() <= best[0] or matcher.quick_ratio() <= best[0]:
                 continue
             ratio = matcher.ratio()
             if ratio > best[0]:
-                best = (ratio, start, start + len(window))
+                best = (ratio, start, end)
     if best[0] < 0.5:
         return None, best[0]
-    return text[best[1]:best[2]].strip(), best[0]
+    return text[best[1]:best[2]], best[0]
 
 
 # --------------------------------------------------------------------------
@@ -272,6 +284,7 @@ def wrap(flat: FlatText, anchors: Sequence[Anchor], make_mark: MakeMark, make_re
         points = sorted(cuts)
         value = getattr(segment.element, segment.attr)
         nodes: list[str | etree.Element] = []
+        refs_after_link: list[etree.Element] = []
         for left, right in zip(points, points[1:]):
             piece = value[left - segment.start:right - segment.start]
             covering = sorted((a for a in anchors if a.start <= left and right <= a.end), key=lambda a: rank[id(a)])
@@ -281,9 +294,25 @@ def wrap(flat: FlatText, anchors: Sequence[Anchor], make_mark: MakeMark, make_re
                 _fill(mark, level)
                 level = [mark]
                 if anchor.end == right:
-                    level.append(make_ref(anchor.note))
+                    if segment.link is None:
+                        level.append(make_ref(anchor.note))
+                    else:
+                        refs_after_link.append(make_ref(anchor.note))
             nodes.extend(level)
         _splice(segment, nodes)
+        if refs_after_link:
+            _insert_after(segment.link, segment.link_parent, refs_after_link)
+
+
+def _insert_after(element: etree.Element | None, parent: etree.Element | None,
+                  new: list[etree.Element]) -> None:
+    """Insert ``new`` right after ``element`` (before its tail text)."""
+    assert element is not None and parent is not None
+    new[-1].tail = element.tail
+    element.tail = None
+    position = list(parent).index(element) + 1
+    for offset, item in enumerate(new):
+        parent.insert(position + offset, item)
 
 
 def _fill(container: etree.Element, nodes: list[str | etree.Element]) -> None:

@@ -10,6 +10,7 @@ paragraphs and anchors notes.  Nothing here imports MkDocs.
 from __future__ import annotations
 
 import html
+import re
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -152,7 +153,7 @@ class EditionTreeprocessor(Treeprocessor):
         edition = self.extension.edition
         paragraph_of = self._number_paragraphs(root, page) if page.paragraph_numbers else {}
         if page.link_terms and edition.matcher.size:
-            _TermLinker(edition, page, paragraph_of).walk(root)
+            _TermLinker(edition, page, paragraph_of, self.md.htmlStash.rawHtmlBlocks).walk(root)
         if page.notes:
             self._anchor_notes(root, page, edition)
 
@@ -247,16 +248,20 @@ def _is_raw_html_paragraph(element: etree.Element) -> bool:
 class _TermLinker:
     """Walks one page's tree and turns glossary forms into links."""
 
-    def __init__(self, edition: Edition, page: PageContext, paragraph_of: dict[int, int]) -> None:
+    def __init__(self, edition: Edition, page: PageContext, paragraph_of: dict[int, int],
+                 stash: Sequence[object]) -> None:
         self.edition = edition
         self.page = page
         self.paragraph_of = paragraph_of
+        self.stash = stash
         self.counts: dict[str, int] = {}
         self.paragraph: int | None = None
+        self.raw_depth = 0  # how many inline raw-HTML tags are open at this point
 
     def walk(self, root: etree.Element) -> None:
         for child in list(root):
             self.paragraph = self.paragraph_of.get(id(child))
+            self.raw_depth = 0
             self._walk(child)
             # Top-level tails are whitespace between blocks: nothing to link.
 
@@ -286,9 +291,27 @@ class _TermLinker:
                     element.insert(index, link)
                     index += 1
 
+    def _linkable_spans(self, text: str) -> list[tuple[int, int]]:
+        """Stretches of ``text`` outside raw HTML (placeholders and what inline tags enclose)."""
+        spans: list[tuple[int, int]] = []
+        cursor = 0
+        for placeholder in _PLACEHOLDER.finditer(text):
+            if self.raw_depth == 0 and placeholder.start() > cursor:
+                spans.append((cursor, placeholder.start()))
+            self.raw_depth = max(0, self.raw_depth + _tag_effect(self.stash, int(placeholder.group(1))))
+            cursor = placeholder.end()
+        if self.raw_depth == 0 and cursor < len(text):
+            spans.append((cursor, len(text)))
+        return spans
+
     def _link(self, text: str) -> tuple[str, list[etree.Element]]:
         """Split ``text`` into leading text and link elements (with tails)."""
-        matches = self.edition.matcher.find(text)
+        if "\x02" in text or self.raw_depth:
+            spans = self._linkable_spans(text)
+            matches = [m for m in self.edition.matcher.find(text)
+                       if any(start <= m.start and m.end <= end for start, end in spans)]
+        else:
+            matches = self.edition.matcher.find(text)
         if not matches:
             return text, []
         links: list[etree.Element] = []
@@ -298,8 +321,6 @@ class _TermLinker:
             mode = self.edition.link_mode(match.entry_id)
             seen = self.counts.get(match.entry_id, 0)
             if mode == "none" or (mode == "first" and seen):
-                continue
-            if _inside_placeholder(text, match.start):
                 continue
             link = self._make_link(match.entry_id, text[match.start:match.end], seen + 1)
             if links:
@@ -329,7 +350,20 @@ class _TermLinker:
         return link
 
 
-def _inside_placeholder(text: str, index: int) -> bool:
-    """True when ``index`` falls inside a raw-HTML placeholder (\\x02…\\x03)."""
-    opening = text.rfind("\x02", 0, index + 1)
-    return opening != -1 and text.find("\x03", opening) >= index
+_PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
+_OPENING_TAG = re.compile(r"^<([A-Za-z][\w:-]*)\b[^>]*?(/?)>$", re.S)
+VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                       "track", "wbr"})
+
+
+def _tag_effect(stash: Sequence[object], index: int) -> int:
+    """+1 for an inline raw-HTML opening tag, -1 for a closing tag, 0 otherwise."""
+    if index >= len(stash):
+        return 0
+    raw = str(stash[index]).strip()
+    if raw.startswith("</"):
+        return -1
+    opening = _OPENING_TAG.match(raw)
+    if opening and not opening.group(2) and opening.group(1).lower() not in VOID_TAGS:
+        return 1
+    return 0

@@ -124,7 +124,7 @@ _PATTERN_HINTS = {
 }
 
 
-def _schema_message(error: jsonschema.ValidationError, schema_doc: dict[str, Any]) -> tuple[PathKey, bool, str]:
+def _schema_message(error: jsonschema.ValidationError) -> tuple[PathKey, bool, str]:
     """Turn one schema error into (path of the node at fault, is-key, message)."""
     path: PathKey = tuple(error.absolute_path)
     field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
@@ -149,14 +149,14 @@ def _schema_message(error: jsonschema.ValidationError, schema_doc: dict[str, Any
             return path, False, f"{where} is empty; write a value after '{field_name}:'"
         if expected == "boolean":
             return path, False, f"{where} must be true or false (unquoted), not {_kind(error.instance)}"
+        if expected == "array" and not path:
+            return path, False, ("a notes file is a list of notes, but this file holds "
+                                 f"{_kind(error.instance)}; start each note with '- quote: …'")
         if expected == "array":
             return path, False, (f"{where} must be a list, not {_kind(error.instance)}; write each item on its "
                                  "own line starting with '- '")
         if expected == "object":
             if not path:
-                if "items" in schema_doc:
-                    return path, False, ("a notes file is a list of notes, but this file holds "
-                                         f"{_kind(error.instance)}; start each note with '- quote: …'")
                 return path, False, ("a glossary entry file holds one mapping (term:, definition:, …), "
                                      f"not {_kind(error.instance)}")
             return path, False, f"{where} must be a mapping of fields (name: value), not {_kind(error.instance)}"
@@ -193,12 +193,11 @@ class _FileChecker:
 
     def check_schema(self, schema_name: str) -> None:
         self._coerce_booleans()
-        schema_doc = schema(schema_name)
         errors = sorted(_validator(schema_name).iter_errors(self.doc.value),
                         key=lambda e: (self.doc.where(tuple(e.absolute_path)), str(e.validator)))
         seen: set[tuple[PathKey, str]] = set()
         for error in errors:
-            path, is_key, message = _schema_message(error, schema_doc)
+            path, is_key, message = _schema_message(error)
             if (path, message) in seen:
                 continue
             seen.add((path, message))

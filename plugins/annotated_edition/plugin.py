@@ -131,6 +131,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             for occurrence in context.occurrences:
                 by_entry.setdefault(occurrence.entry_id, []).append((occurrence.anchor, occurrence.paragraph))
             href = get_relative_url(page.url, glossary.url)
+            if (page.url == "" or page.url.endswith("/")) and not href.endswith("/"):
+                href += "/"  # "..#x" works, but "../#x" is what a directory URL looks like
             for entry_id, anchors in by_entry.items():
                 backlinks.setdefault(entry_id, []).append(PageLinks(page.title or page.file.src_uri, href, anchors))
         glossary.content = fill_backlinks(glossary.content, backlinks)

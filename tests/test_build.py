@@ -1,0 +1,234 @@
+"""Integration: small editions built with `mkdocs build --strict`, checked in their HTML."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import Edition, configure, content, reading_text
+
+CHOLO = """\
+term: cholo
+lang: es
+forms: [cholos]
+definition: A *charged* word for people of mixed or Indigenous descent. Second sentence.
+see_also: [caviar]
+sources:
+  - title: A dictionary
+    publisher: A publisher
+    date: "2020-01-02"
+    url: https://example.org/cholo
+"""
+CAVIAR = "term: caviar\nlang: es\ndefinition: The affluent left.\n"
+
+
+def test_term_link_contract(edition: Edition) -> None:
+    edition.entry("cholo", CHOLO)
+    edition.entry("caviar", CAVIAR)
+    edition.write("docs/index.md", "# Home\n\nThe cholo and the cholos, and “caviar”.\n")
+    result = edition.build()
+    assert not result.failed, result.messages
+    links = content(result.page()).select("a.edition-term")
+    assert [(a["data-term"], a.get_text(), a["href"], a.get("lang")) for a in links] == [
+        ("cholo", "cholo", "glossary/#cholo", "es"), ("caviar", "caviar", "glossary/#caviar", "es")]
+    assert links[0]["title"] == "A charged word for people of mixed or Indigenous descent."
+
+
+@pytest.mark.parametrize("directory_urls, page, expected", [
+    (True, "a/b/deep/index.html", "../../../glossary/#cholo"),
+    (False, "a/b/deep.html", "../../glossary.html#cholo"),
+])
+def test_relative_href_from_any_depth(edition: Edition, directory_urls: bool, page: str, expected: str) -> None:
+    configure(edition, directory_urls=directory_urls)
+    edition.entry("cholo", CHOLO.replace("see_also: [caviar]\n", ""))
+    edition.write("docs/a/b/deep.md", "# Deep\n\nA cholo here.\n")
+    result = edition.build()
+    assert not result.failed, result.messages
+    link = content(result.page(page)).select_one("a.edition-term")
+    assert link["href"] == expected
+    glossary = "glossary/index.html" if directory_urls else "glossary.html"
+    assert (result.site / glossary).exists()
+
+
+@pytest.mark.parametrize("mode, override, expected", [
+    ("first", "", 1), ("all", "", 3), ("none", "", 0), ("first", "link: all\n", 3), ("all", "link: none\n", 0)])
+def test_link_modes_global_and_per_entry(edition: Edition, mode: str, override: str, expected: int) -> None:
+    configure(edition, link=mode)
+    edition.entry("cholo", "term: cholo\ndefinition: D.\n" + override)
+    edition.write("docs/index.md", "# Home\n\ncholo cholo\n\nand cholo\n")
+    result = edition.build()
+    assert len(content(result.page()).select("a.edition-term")) == expected
+
+
+def test_first_is_per_page(edition: Edition) -> None:
+    edition.entry("cholo", "term: cholo\ndefinition: D.\n")
+    edition.write("docs/index.md", "# Home\n\ncholo cholo\n")
+    edition.write("docs/other.md", "# Other\n\ncholo\n")
+    result = edition.build()
+    assert len(content(result.page()).select("a.edition-term")) == 1
+    assert len(content(result.page("other/index.html")).select("a.edition-term")) == 1
+
+
+def test_never_linked_in_headings_links_code_pre_abbr_html_footnotes(edition: Edition) -> None:
+    configure(edition, link="all", extra="  - abbr\n".join(["", ""]) if False else "")
+    edition.write("mkdocs.yml", (edition.root / "mkdocs.yml").read_text().replace("  - attr_list\n",
+                                                                                   "  - attr_list\n  - abbr\n"))
+    edition.entry("lima", "term: Lima\ndefinition: The capital.\n")
+    edition.write("docs/index.md", """\
+        # Lima
+
+        ## Lima again
+
+        [Lima](https://example.org) `Lima` <span>Lima</span> LIMA[^Lima] and Lima.
+
+        *[LIMA]: Lima
+
+            Lima in pre
+
+        [^Lima]: A footnote about Lima.
+        """)
+    result = edition.build()
+    assert not result.failed, result.messages
+    links = content(result.page()).select("a.edition-term")
+    # Only the plain "and Lima." and the footnote's text are linkable.
+    assert [a.find_parent("li") is not None for a in links] == [False, True]
+    assert all(a.find_parent(["h1", "h2", "code", "pre", "abbr", "span"]) is None for a in links)
+
+
+def test_glossary_page_contract(edition: Edition) -> None:
+    edition.entry("cholo", CHOLO)
+    edition.entry("caviar", CAVIAR)
+    edition.entry("avila", "term: Ávila\ndefinition: A place.\n")
+    edition.entry("zeta", "term: zeta\ndefinition: Last.\n")
+    edition.entry("apra", "term: APRA\ndefinition: A party.\n")
+    edition.write("docs/index.md", "# Home\n\nThe cholo.\n\nA caviar and cholos.\n")
+    edition.write("docs/other.md", "# Other\n\nOne cholo.\n")
+    configure(edition, link="all")
+    result = edition.build()
+    assert not result.failed, result.messages
+    page = content(result.page("glossary/index.html"))
+    entries = page.select(".edition-entry")
+    assert [e["id"] for e in entries] == ["apra", "avila", "caviar", "cholo", "zeta"]
+    assert [h.get_text(strip=True).rstrip("¶") for h in page.select("h2")] == ["A", "C", "Z"]
+    cholo = page.select_one("#cholo")
+    assert cholo.select_one("dfn")["lang"] == "es"
+    assert "charged" in cholo.select_one(".edition-entry__definition em").get_text()
+    assert cholo.select_one(".edition-entry__see-also a")["href"] == "#caviar"
+    assert "cholos" in cholo.select_one(".edition-entry__forms").get_text()
+    source = cholo.select_one(".edition-sources li")
+    assert "A dictionary" in source.get_text() and "A publisher" in source.get_text() and "2020-01-02" in source.get_text()
+    assert source.select_one("a")["href"] == "https://example.org/cholo"
+    backlinks = [(a.find_parent("li").get_text().split(":")[0], a["href"]) for a in cholo.select(".edition-backlinks a")]
+    assert backlinks == [("Home", "../#term-cholo-1"), ("Home", "../#term-cholo-2"), ("Other", "../other/#term-cholo-1")]
+    # every back-link target exists on its page
+    home = content(result.page())
+    assert home.select_one("#term-cholo-2").get_text() == "cholos"
+    assert "Not linked in the text" in page.select_one("#zeta").get_text()
+
+
+def test_glossary_page_is_in_nav_and_search(edition: Edition) -> None:
+    edition.entry("cholo", CHOLO.replace("see_also: [caviar]\n", ""))
+    result = edition.build()
+    assert "glossary/" in result.page()
+    index = json.loads((result.site / "search" / "search_index.json").read_text())
+    assert any(doc["location"].startswith("glossary/") and "charged" in doc["text"] for doc in index["docs"])
+
+
+def test_notes_contract_with_author_footnotes(edition: Edition) -> None:
+    edition.write("docs/index.md", """\
+        # Home
+
+        The *heroic* deed of our people[^1] and the second passage.
+
+        Later, a third passage.
+
+        [^1]: The author's own footnote.
+        """)
+    edition.notes("index", """\
+        - id: third
+          quote: a third passage
+          type: citation
+          note: Checked against *a source*.
+          sources:
+            - title: A report
+        - quote: The heroic deed
+          type: translation
+          note: In Spanish, *gesta*.
+        """)
+    result = edition.build()
+    assert not result.failed, result.messages
+    page = content(result.page())
+    marks = page.select("mark.edition-quote")
+    assert [(m["data-note"], m.get_text()) for m in marks] == [("n2", "The "), ("n2", "heroic"), ("n2", " deed"),
+                                                               ("third", "a third passage")]
+    refs = page.select("sup.edition-note-ref")
+    assert [(r["id"], r.a["href"], r.a.get_text(), r.a["class"]) for r in refs] == [
+        ("note-ref-n2", "#note-n2", "1", ["footnote-ref"]), ("note-ref-third", "#note-third", "2", ["footnote-ref"])]
+    items = page.select("section.edition-notes li.edition-note")
+    assert [(li["id"], li["class"]) for li in items] == [
+        ("note-n2", ["edition-note", "edition-note--translation"]),
+        ("note-third", ["edition-note", "edition-note--citation"])]
+    assert items[1].select_one("a.edition-note__backref")["href"] == "#note-ref-third"
+    assert "A report" in items[1].get_text() and "Citation" in items[1].get_text()
+    # The author's footnote keeps its own numbering and section.
+    assert page.select_one("div.footnote li")["id"] == "fn:1"
+    assert page.select_one("sup#fnref\\:1").get_text() == "1"
+
+
+def test_paragraph_numbers(edition: Edition) -> None:
+    edition.write("docs/index.md", "# Home\n\nOne.\n\n- a list\n\nTwo.\n\n<div>raw</div>\n\nThree.\n")
+    edition.write("docs/off.md", "---\nparagraph_numbers: false\n---\n# Off\n\nNone here.\n")
+    result = edition.build()
+    page = content(result.page())
+    numbers = page.select("a.edition-pnum")
+    assert [(a["href"], a.get_text(), a.parent["id"]) for a in numbers] == [
+        ("#p1", "1", "p1"), ("#p2", "2", "p2"), ("#p3", "3", "p3")]
+    assert not content(result.page("off/index.html")).select("a.edition-pnum")
+    assert not content(result.page("glossary/index.html")).select("a.edition-pnum")
+
+
+def test_paragraph_id_collision_is_a_warning(edition: Edition) -> None:
+    edition.write("docs/index.md", "# Home\n\n## p2\n\nOne.\n\nTwo.\n")
+    result = edition.build()
+    assert result.failed
+    assert any(m.startswith("docs/index.md:1:1: paragraph 2 cannot take the id 'p2'") for m in result.messages)
+
+
+def test_notes_in_a_subfolder_page(edition: Edition) -> None:
+    edition.write("docs/a/b.md", "# B\n\nA passage here.\n")
+    edition.notes("a/b", "- quote: passage\n  note: N.\n")
+    result = edition.build()
+    assert not result.failed, result.messages
+    assert content(result.page("a/b/index.html")).select_one("mark.edition-quote").get_text() == "passage"
+
+
+def test_unanchored_note_fails_strict_but_site_builds_without(edition: Edition) -> None:
+    edition.write("docs/index.md", "# Home\n\nThe release of three leaders.\n")
+    edition.notes("index", "- quote: The release\n  note: fine\n- quote: release of four leaders\n  note: N.\n")
+    result = edition.build()
+    assert result.failed
+    assert any(m.startswith("annotations/notes/index.yml:3:10: the quote “release of four leaders” is not on the page; "
+                            "the closest passage is “release of three leaders.”") for m in result.messages), result.messages
+    lax = edition.build(strict=False)
+    assert not lax.failed and (lax.site / "index.html").exists()
+
+
+def test_reading_text_is_never_altered(tmp_path) -> None:
+    """The page's text, less note numbers, paragraph numbers and notes, equals the text without the plugin."""
+    page = "# Title\n\nThe cholo and *the 93’ Constitution* of [Lima](https://x.org).\n\n- cholo item\n\nEnd[^1].\n\n[^1]: Foot cholo.\n"
+    texts = []
+    for with_plugin in (True, False):
+        made = Edition(tmp_path / str(with_plugin))
+        configure(made, theme="material")
+        if not with_plugin:
+            made.write("mkdocs.yml", (made.root / "mkdocs.yml").read_text().split("  - annotated-edition")[0])
+        made.write("docs/index.md", page)
+        made.entry("cholo", "term: cholo\ndefinition: D.\n")
+        made.entry("constitution", "term: 93' Constitution\ndefinition: D.\n")
+        made.notes("index", "- quote: the 93’ Constitution of Lima\n  note: N.\n- quote: cholo item\n  note: M.\n")
+        result = made.build()
+        assert not result.failed, result.messages
+        texts.append(reading_text(content(result.page()), (".edition-pnum", ".edition-note-ref", ".edition-notes")))
+    assert texts[0] == texts[1]
+    assert "The cholo and the 93’ Constitution of Lima" in texts[0]

@@ -1,0 +1,236 @@
+"""Loading and validating annotations: one test per rule, with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotated_edition.loader import load_annotations
+from annotated_edition.yamlload import YamlProblem, decode, load
+
+GOOD = "term: cholo\ndefinition: A word.\n"
+
+
+def run(tmp_path: Path, files: dict[str, str | bytes], pages: set[str] | None = None):
+    for name, text in files.items():
+        path = tmp_path / "annotations" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    (tmp_path / "annotations" / "glossary").mkdir(parents=True, exist_ok=True)
+    return load_annotations(tmp_path, tmp_path / "annotations", pages if pages is not None else {"index.md"})
+
+
+def only(result) -> str:
+    assert len(result.problems) == 1, [str(p) for p in result.problems]
+    return str(result.problems[0])
+
+
+# -- plain YAML -------------------------------------------------------------
+
+def test_every_scalar_is_text() -> None:
+    doc = load("term: yes\ndate: 2001\nforms: [null-ish, 1.5, on]\n")
+    assert doc.value == {"term": "yes", "date": "2001", "forms": ["null-ish", "1.5", "on"]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("term: &a x\n", "anchor '&a' is not allowed"),
+    ("term: x\ndefinition: *a\n", "alias '*a' is not allowed"),
+    ("term: !!python/object/apply:os.system ['echo']\n", "tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
+    ("term: !custom x\n", "tag '!custom' is not allowed"),
+])
+def test_anchors_aliases_and_tags_are_refused_before_construction(text: str, expected: str) -> None:
+    with pytest.raises(YamlProblem) as caught:
+        load(text)
+    assert expected in caught.value.message
+
+
+def test_alias_bomb_is_refused_in_linear_time() -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(20))
+    with pytest.raises(YamlProblem) as caught:
+        load(bomb)
+    assert caught.value.line == 1 and "anchor" in caught.value.message
+
+
+def test_invalid_utf8_reports_line_and_column() -> None:
+    with pytest.raises(YamlProblem) as caught:
+        decode(b"term: ok\ndefinition: caf\xe9\n")
+    assert (caught.value.line, caught.value.column) == (2, 16)
+    assert "not valid UTF-8" in caught.value.message
+
+
+def test_oversized_file_is_refused() -> None:
+    with pytest.raises(YamlProblem) as caught:
+        decode(b"term: x\ndefinition: " + b"a" * 600_000)
+    assert "over the limit" in caught.value.message
+
+
+# -- glossary entries ---------------------------------------------------------
+
+def test_valid_entry_loads_with_headword_as_first_form(tmp_path: Path) -> None:
+    result = run(tmp_path, {"glossary/cholo.yml": GOOD + "forms: [cholos, Cholo]\n"})
+    assert result.problems == []
+    assert result.entries["cholo"].forms == ("cholo", "cholos")
+
+
+def test_unknown_field_suggests_the_right_one(tmp_path: Path) -> None:
+    result = run(tmp_path, {"glossary/cholo.yml": "term: cholo\ndefintion: A word.\n"})
+    messages = [str(p) for p in result.problems]
+    assert "annotations/glossary/cholo.yml:2:1: unknown field 'defintion' — did you mean 'definition'?" in \
+        " ".join(messages)
+    assert any("missing required field 'definition'" in m for m in messages)
+
+
+def test_missing_term(tmp_path: Path) -> None:
+    assert only(run(tmp_path, {"glossary/cholo.yml": "definition: A word.\n"})).startswith(
+        "annotations/glossary/cholo.yml:1:1: missing required field 'term'")
+
+
+def test_empty_value(tmp_path: Path) -> None:
+    assert "annotations/glossary/cholo.yml:2:12: 'definition' is empty" in only(
+        run(tmp_path, {"glossary/cholo.yml": "term: cholo\ndefinition:\n"}))
+
+
+def test_forms_written_as_text_not_list(tmp_path: Path) -> None:
+    message = only(run(tmp_path, {"glossary/cholo.yml": GOOD + "forms: cholos\n"}))
+    assert message.startswith("annotations/glossary/cholo.yml:3:8: 'forms' must be a list")
+
+
+def test_bad_link_mode_suggests(tmp_path: Path) -> None:
+    message = only(run(tmp_path, {"glossary/cholo.yml": GOOD + "link: frist\n"}))
+    assert "3:7: 'link' is 'frist' — did you mean 'first'?; use one of: first, all, none" in message
+
+
+def test_match_case_must_be_boolean(tmp_path: Path) -> None:
+    assert "must be true or false" in only(run(tmp_path, {"glossary/cholo.yml": GOOD + "match_case: \"yes\"\n"}))
+    assert run(tmp_path, {"glossary/cholo.yml": GOOD + "match_case: true\n"}).entries["cholo"].match_case is True
+
+
+def test_bad_file_name(tmp_path: Path) -> None:
+    message = only(run(tmp_path, {"glossary/Cholo_Word.yml": GOOD}))
+    assert "annotations/glossary/Cholo_Word.yml:1:1: the file name 'Cholo_Word.yml' is not a valid entry id" in message
+    assert "cholo-word.yml" in message
+
+
+def test_bad_lang(tmp_path: Path) -> None:
+    assert "3:7: 'lang' is 'Spanish', but must be a BCP 47 language tag" in only(
+        run(tmp_path, {"glossary/cholo.yml": GOOD + "lang: Spanish\n"}))
+
+
+def test_source_url_scheme(tmp_path: Path) -> None:
+    text = GOOD + "sources:\n  - title: T\n    url: javascript:alert(1)\n"
+    assert "5:10: 'sources' → item 1 → 'url' is 'javascript:alert(1)', but must be a web address" in only(
+        run(tmp_path, {"glossary/cholo.yml": text}))
+
+
+def test_source_needs_title(tmp_path: Path) -> None:
+    text = GOOD + "sources:\n  - url: https://example.org\n"
+    assert "4:5: missing required field 'title' in this source" in only(run(tmp_path, {"glossary/cholo.yml": text}))
+
+
+@pytest.mark.parametrize("date", ["2023-13-01", "23-05-06", "May 2023"])
+def test_source_date_format(tmp_path: Path, date: str) -> None:
+    text = GOOD + f"sources:\n  - title: T\n    date: \"{date}\"\n"
+    assert "must be a date written YYYY, YYYY-MM or YYYY-MM-DD" in only(run(tmp_path, {"glossary/cholo.yml": text}))
+
+
+def test_impossible_calendar_date(tmp_path: Path) -> None:
+    text = GOOD + "sources:\n  - title: T\n    date: 2023-02-30\n"
+    assert "5:11: 'sources' → item 1 → 'date' is '2023-02-30', which is not a real calendar date" in only(
+        run(tmp_path, {"glossary/cholo.yml": text}))
+
+
+def test_dangling_see_also(tmp_path: Path) -> None:
+    files = {"glossary/cholo.yml": GOOD + "see_also:\n  - cavair\n", "glossary/caviar.yml": "term: caviar\ndefinition: D.\n"}
+    assert "annotations/glossary/cholo.yml:4:5: see_also names 'cavair', but there is no annotations/glossary/" \
+           "cavair.yml — did you mean 'caviar'?" in only(run(tmp_path, files))
+
+
+def test_see_also_self(tmp_path: Path) -> None:
+    assert "names the entry itself" in only(run(tmp_path, {"glossary/cholo.yml": GOOD + "see_also: [cholo]\n"}))
+
+
+def test_form_claimed_by_two_entries(tmp_path: Path) -> None:
+    files = {"glossary/a.yml": "term: Lima\ndefinition: D.\n", "glossary/b.yml": "term: B\ndefinition: D.\nforms: [LIMA]\n"}
+    message = only(run(tmp_path, files))
+    assert message.startswith("annotations/glossary/b.yml:3:9: the form 'LIMA' is already claimed by entry 'a' "
+                              "(annotations/glossary/a.yml:1)")
+
+
+def test_same_form_in_different_case_allowed_when_both_match_case(tmp_path: Path) -> None:
+    files = {"glossary/a.yml": "term: Lima\ndefinition: D.\nmatch_case: true\n",
+             "glossary/b.yml": "term: LIMA\ndefinition: D.\nmatch_case: true\n"}
+    assert run(tmp_path, files).problems == []
+
+
+def test_list_instead_of_mapping(tmp_path: Path) -> None:
+    assert "holds one mapping (term:, definition:, …), not a list" in only(
+        run(tmp_path, {"glossary/cholo.yml": "- term: cholo\n"}))
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    assert "annotations/glossary/cholo.yml:1:1: the file is empty" in only(run(tmp_path, {"glossary/cholo.yml": ""}))
+
+
+def test_yaml_syntax_error_position(tmp_path: Path) -> None:
+    message = only(run(tmp_path, {"glossary/cholo.yml": "term: cholo\ndefinition: \"unclosed\n"}))
+    assert message.startswith("annotations/glossary/cholo.yml:3:1: YAML syntax error")
+
+
+def test_duplicate_key(tmp_path: Path) -> None:
+    assert "2:1: the key 'term' appears twice in this mapping (first at line 1)" in only(
+        run(tmp_path, {"glossary/cholo.yml": "term: a\nterm: b\ndefinition: D.\n"}))
+
+
+def test_yaml_extension_is_named(tmp_path: Path) -> None:
+    assert "rename this file to 'cholo.yml'" in only(run(tmp_path, {"glossary/cholo.yaml": GOOD}))
+
+
+# -- notes --------------------------------------------------------------------
+
+def test_notes_get_default_ids_in_file_order(tmp_path: Path) -> None:
+    result = run(tmp_path, {"notes/index.yml": "- quote: a\n  note: x\n- quote: b\n  note: y\n"})
+    assert [n.id for n in result.notes["index.md"]] == ["n1", "n2"]
+
+
+def test_notes_file_without_page(tmp_path: Path) -> None:
+    assert "annotations/notes/intro.yml:1:1: there is no page docs/intro.md for these notes — did you mean " \
+           "'index.md'?" in only(run(tmp_path, {"notes/intro.yml": "- quote: a\n  note: x\n"}))
+
+
+def test_duplicate_note_ids(tmp_path: Path) -> None:
+    text = "- id: fire\n  quote: a\n  note: x\n- id: fire\n  quote: b\n  note: y\n"
+    assert "annotations/notes/index.yml:4:7: note id 'fire' is already used by the note at line 1" in only(
+        run(tmp_path, {"notes/index.yml": text}))
+
+
+def test_bad_note_type(tmp_path: Path) -> None:
+    assert "annotations/notes/index.yml:2:9: item 1 → 'type' is 'contxt' — did you mean 'context'?" in only(
+        run(tmp_path, {"notes/index.yml": "- quote: a\n  type: contxt\n  note: x\n"}))
+
+
+def test_notes_file_as_mapping(tmp_path: Path) -> None:
+    assert "a notes file is a list of notes" in only(run(tmp_path, {"notes/index.yml": "quote: a\nnote: x\n"}))
+
+
+def test_note_missing_quote(tmp_path: Path) -> None:
+    assert "annotations/notes/index.yml:1:3: missing required field 'quote' in this note" in only(
+        run(tmp_path, {"notes/index.yml": "- note: x\n"}))
+
+
+def test_stray_file(tmp_path: Path) -> None:
+    assert "annotations/misc.txt:1:1: this file is not read" in only(run(tmp_path, {"misc.txt": "hello"}))
+
+
+# -- nothing raises ---------------------------------------------------------
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.binary(max_size=200) | st.text(alphabet=st.sampled_from("term:definition- \n\"'&*!{}[]#|>?,"),
+                                         max_size=120).map(str.encode))
+def test_any_bytes_give_problems_not_exceptions(tmp_path: Path, raw: bytes) -> None:
+    result = run(tmp_path, {"glossary/x.yml": raw, "notes/index.yml": raw})
+    for problem in result.problems:
+        assert problem.line >= 1 and problem.column >= 1 and problem.message
