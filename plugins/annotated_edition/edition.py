@@ -105,14 +105,15 @@ class Edition:
         }
         self.problems: list[Problem] = list(annotations.problems)
         for entry in self.entries.values():
-            self._report_removed(entry.path, entry.form_positions[0][0], self.definitions[entry.id], "definition")
+            self._report_removed(entry.path, entry.definition_position, self.definitions[entry.id], "definition")
         for page, note in notes:
-            self._report_removed(note.path, note.line, self.note_bodies[(page, note.id)], f"note '{note.id}'")
+            self._report_removed(note.path, note.body_position, self.note_bodies[(page, note.id)],
+                                 f"note '{note.id}'")
 
-    def _report_removed(self, path: str, line: int, rendered: Rendered, what: str) -> None:
+    def _report_removed(self, path: str, position: tuple[int, int], rendered: Rendered, what: str) -> None:
         for removed in rendered.removed:
-            self.problems.append(Problem(path, line, 1, f"the {what} contains {removed}, which was removed from "
-                                                        "the page for safety; use plain Markdown instead"))
+            self.problems.append(Problem(path, *position, f"the {what} contains {removed}, which was removed "
+                                                          "from the page for safety; use plain Markdown instead"))
 
     def link_mode(self, entry_id: str) -> str:
         """`first`, `all` or `none` for this entry."""

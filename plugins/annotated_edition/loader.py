@@ -331,7 +331,7 @@ def _load_entry(path: Path, rel: str, doc: Document, problems: list[Problem]) ->
         id=entry_id, term=value["term"], definition=value["definition"], forms=tuple(forms), path=rel,
         lang=value.get("lang"), match_case=value.get("match_case", False), link=value.get("link"),
         see_also=tuple(value.get("see_also", [])), sources=_sources(value.get("sources")),
-        form_positions=tuple(positions),
+        form_positions=tuple(positions), definition_position=doc.where(("definition",)),
     )
 
 
@@ -361,7 +361,8 @@ def _load_notes(rel: str, doc: Document, problems: list[Problem]) -> list[Note]:
         if not _validator("notes.schema.json").is_valid([item]):
             continue  # already reported by check_schema
         notes.append(Note(id=note_id, quote=item["quote"], note=item["note"], path=rel, line=line, column=column,
-                          type=item.get("type", "context"), prefix=item.get("prefix"), suffix=item.get("suffix"),
+                          type=item.get("type", "context"), body_position=doc.where((index, "note")),
+                          prefix=item.get("prefix"), suffix=item.get("suffix"),
                           sources=_sources(item.get("sources"))))
     return notes
 

@@ -37,6 +37,7 @@ class GlossaryEntry:
     see_also: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     form_positions: tuple[tuple[int, int], ...] = ()
+    definition_position: tuple[int, int] = (1, 1)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Note:
     line: int                        # where the note's `quote` is written
     column: int
     type: str = "context"
+    body_position: tuple[int, int] = (1, 1)  # where the note's `note` text is written
     prefix: str | None = None
     suffix: str | None = None
     sources: tuple[Source, ...] = ()

@@ -39,6 +39,8 @@ URL_ATTRIBUTES = frozenset({"href", "cite", "src", "action", "formaction", "xlin
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template", "noscript",
                                   "svg", "math", "textarea", "select", "title"})
 
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _SPLIT = "<!-- annotated-edition:split -->"
 
@@ -63,8 +65,12 @@ class _Auditor(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            what = "with its content" if tag in DROPPED_WITH_CONTENT else "(its text is kept)"
-            self.removed.append(f"<{tag}> {what}")
+            if tag in DROPPED_WITH_CONTENT:
+                self.removed.append(f"<{tag}> with its content")
+            elif tag in _VOID:
+                self.removed.append(f"<{tag}>")
+            else:
+                self.removed.append(f"<{tag}> (its text is kept)")
             return
         allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
         for name, value in attrs:
