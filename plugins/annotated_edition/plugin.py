@@ -40,6 +40,17 @@ ASSETS = ("edition.css", "edition.js")
 ASSET_DIR = "assets/annotated-edition"
 
 
+_CLEAN_READING_EARLY = ('<script>try{if(localStorage.getItem("annotated-edition.clean")==="1")'
+                        'document.documentElement.classList.add("edition-clean")}catch(e){}</script>')
+
+
+def _insert_before(output: str, marker: str, block: str) -> str:
+    position = output.rfind(marker) if marker == "</body>" else output.find(marker)
+    if position == -1:
+        return output + block if marker == "</body>" else output
+    return output[:position] + block + output[position:]
+
+
 class AnnotatedEditionConfig(base.Config):
     """The plugin's options (see the SPEC; `glossary_title` and `tooltips` are extensions)."""
 
@@ -49,6 +60,7 @@ class AnnotatedEditionConfig(base.Config):
     paragraph_numbers = c.Type(bool, default=True)
     glossary_title = c.Type(str, default="Glossary")
     tooltips = c.Type(bool, default=True)
+    citation_author = c.Optional(c.Type(str))
 
 
 def report(problems: list[Problem]) -> None:
@@ -139,20 +151,22 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
-        if not self.config.tooltips:
-            return output
+        """Give annotated pages their tooltip definitions and citation data, outside the searchable content."""
         entry = self.contexts.get(page.file.src_uri)
-        if entry is None or not entry[1].linked_entries:
+        if entry is None:
             return output
+        linked = entry[1].linked_entries if self.config.tooltips else []
         definitions = "".join(
-            f'<div class="edition-definition" id="edition-def-{entry_id}" data-term="{entry_id}">'
-            f'{self.edition.definitions[entry_id].html}</div>'
-            for entry_id in entry[1].linked_entries)
-        block = f'<div class="edition-definitions" hidden>{definitions}</div>'
-        position = output.rfind("</body>")
-        if position == -1:
-            return output + block
-        return output[:position] + block + output[position:]
+            f'<div class="edition-definition" data-term="{entry_id}">{self.edition.definitions[entry_id].html}</div>'
+            for entry_id in linked)
+        author = self.config.citation_author or config.site_author or ""
+        block = (f'<div id="edition-definitions" class="edition-definitions" hidden '
+                 f'data-page-title="{html.escape(page.title or "", quote=True)}" '
+                 f'data-author="{html.escape(author, quote=True)}" '
+                 f'data-site="{html.escape(config.site_name or "", quote=True)}">{definitions}</div>')
+        output = _insert_before(output, "</body>", block)
+        # Apply a stored "clean reading" choice before the first paint.
+        return _insert_before(output, "</head>", _CLEAN_READING_EARLY)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         if self.annotations_dir.is_dir():
