@@ -44,11 +44,15 @@ _CLEAN_READING_EARLY = ('<script>try{if(localStorage.getItem("annotated-edition.
                         'document.documentElement.classList.add("edition-clean")}catch(e){}</script>')
 
 
-def _insert_before(output: str, marker: str, block: str) -> str:
-    position = output.rfind(marker) if marker == "</body>" else output.find(marker)
-    if position == -1:
-        return output + block if marker == "</body>" else output
-    return output[:position] + block + output[position:]
+def _insert_after_body(output: str, block: str) -> str:
+    start = output.find("<body")
+    end = output.find(">", start) + 1 if start != -1 else 0
+    return output[:end] + block + output[end:]
+
+
+def _insert_before_head_end(output: str, block: str) -> str:
+    position = output.find("</head>")
+    return output if position == -1 else output[:position] + block + output[position:]
 
 
 class AnnotatedEditionConfig(base.Config):
@@ -160,13 +164,16 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             f'<div class="edition-definition" data-term="{entry_id}">{self.edition.definitions[entry_id].html}</div>'
             for entry_id in linked)
         author = self.config.citation_author or config.site_author or ""
+        heading = page.toc.items[0] if page.toc.items and page.toc.items[0].level == 1 else None
+        title = heading.title if heading else (page.title or "")
         block = (f'<div id="edition-definitions" class="edition-definitions" hidden '
-                 f'data-page-title="{html.escape(page.title or "", quote=True)}" '
+                 f'data-page-title="{html.escape(title, quote=True)}" '
                  f'data-author="{html.escape(author, quote=True)}" '
                  f'data-site="{html.escape(config.site_name or "", quote=True)}">{definitions}</div>')
-        output = _insert_before(output, "</body>", block)
+        # Right after <body>: before the scripts at the end of the page, which read it.
+        output = _insert_after_body(output, block)
         # Apply a stored "clean reading" choice before the first paint.
-        return _insert_before(output, "</head>", _CLEAN_READING_EARLY)
+        return _insert_before_head_end(output, _CLEAN_READING_EARLY)
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         if self.annotations_dir.is_dir():

@@ -32,6 +32,7 @@
   var current = null;       // the term whose tooltip is open
   var hideTimer = null;
   var lastPointer = "mouse";
+  var openBeforeTap = false;  // was this term's tooltip already open when the tap began?
 
   function buildTooltip() {
     tooltip = doc.createElement("div");
@@ -44,7 +45,12 @@
     tooltip.addEventListener("focusout", function (event) {
       if (!tooltip.contains(event.relatedTarget) && event.relatedTarget !== current) { hide(); }
     });
-    doc.body.appendChild(tooltip);
+    landmark().appendChild(tooltip);
+  }
+
+  // Inside <main>, so that everything on the page sits in a landmark.
+  function landmark() {
+    return doc.querySelector("main") || doc.body;
   }
 
   function show(term) {
@@ -67,7 +73,7 @@
     tooltip.appendChild(body);
     var more = doc.createElement("a");
     more.className = "edition-tooltip__more";
-    more.href = term.href;
+    more.href = term.getAttribute("href");
     more.textContent = "Glossary entry";
     tooltip.appendChild(more);
     tooltip.hidden = false;
@@ -81,12 +87,15 @@
     var width = Math.min(360, doc.documentElement.clientWidth - 16);
     tooltip.style.maxWidth = width + "px";
     var left = Math.max(8, Math.min(box.left, doc.documentElement.clientWidth - width - 8));
-    tooltip.style.left = (left + window.scrollX) + "px";
+    tooltip.style.left = "0px";
     tooltip.style.top = "0px";
+    // Coordinates relative to the tooltip's containing block, wherever that is.
+    var origin = tooltip.getBoundingClientRect();
     var height = tooltip.offsetHeight;
     var below = box.bottom + 6;
     var top = (below + height > window.innerHeight && box.top - height - 6 > 0) ? box.top - height - 6 : below;
-    tooltip.style.top = (top + window.scrollY) + "px";
+    tooltip.style.left = (left - origin.left) + "px";
+    tooltip.style.top = (top - origin.top) + "px";
   }
 
   function hide() {
@@ -117,12 +126,18 @@
       term.addEventListener("blur", function (event) {
         if (!tooltip || !tooltip.contains(event.relatedTarget)) { scheduleHide(); }
       });
+      term.addEventListener("pointerdown", function (event) {
+        openBeforeTap = current === term && tooltip && !tooltip.hidden;
+        lastPointer = event.pointerType || "mouse";
+      });
       term.addEventListener("click", function (event) {
-        // A tap opens the tooltip first; a second tap follows the link.
-        if (lastPointer === "touch" && current !== term) {
+        // A tap opens the tooltip first (the focus it brings may already have);
+        // a second tap on the same term follows the link.
+        if (lastPointer === "touch" && !openBeforeTap) {
           event.preventDefault();
           show(term);
         }
+        openBeforeTap = false;
       });
     });
     doc.addEventListener("pointerdown", function (event) {
@@ -152,11 +167,15 @@
     button.type = "button";
     button.className = "edition-clean-toggle";
     button.textContent = "Clean reading";
+    // No `title`: Material would turn it into a tooltip outside any landmark.
+    button.setAttribute("aria-describedby", "edition-clean-help");
+    var help = doc.createElement("span");
+    help.id = "edition-clean-help";
+    help.hidden = true;
+    help.textContent = "Hides and shows highlights, term links and note numbers.";
     function apply(on) {
       root.classList.toggle("edition-clean", on);
       button.setAttribute("aria-pressed", on ? "true" : "false");
-      button.title = on ? "Show highlights, term links and note numbers"
-                        : "Hide highlights, term links and note numbers";
     }
     apply(stored());
     button.addEventListener("click", function () {
@@ -164,6 +183,7 @@
       apply(on);
       store(on);
     });
+    article.insertBefore(help, article.firstChild);
     article.insertBefore(button, article.firstChild);
   }
 
@@ -179,7 +199,7 @@
       status.className = "edition-status";
       status.setAttribute("role", "status");
       status.setAttribute("aria-live", "polite");
-      doc.body.appendChild(status);
+      landmark().appendChild(status);
     }
     status.textContent = "";
     setTimeout(function () { status.textContent = message; }, 30);
@@ -223,7 +243,6 @@
       button.type = "button";
       button.className = "edition-cite";
       button.setAttribute("aria-label", "Copy citation for paragraph " + n);
-      button.title = "Copy citation for paragraph " + n;
       button.addEventListener("click", function () {
         var text = citation(n);
         button.setAttribute("data-citation", text);

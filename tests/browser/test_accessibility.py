@@ -1,0 +1,49 @@
+"""axe-core on the article, the glossary and the about page, in both palettes."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def violations(tab) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(tab)
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result.response["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["index.html", "glossary.html", "about.html"])
+def test_no_axe_violations(browser, server, scheme: str, name: str) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    tab.goto(server + name)
+    assert violations(tab) == []
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_axe_violations_with_a_tooltip_open_and_in_clean_reading(browser, server, scheme: str) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    tab.goto(server + "index.html")
+    tab.focus("a.edition-term[data-term=caviar]")
+    tab.locator("#edition-tooltip").wait_for(state="visible")
+    assert violations(tab) == []
+    tab.keyboard.press("Escape")
+    tab.click("button.edition-clean-toggle")
+    assert violations(tab) == []
+    context.close()
+
+
+def test_foreign_terms_carry_lang(browser, server) -> None:
+    tab = browser.new_page()
+    tab.goto(server + "index.html")
+    langs = tab.eval_on_selector_all("a.edition-term[data-term=caviar], a.edition-term[data-term=huaico]",
+                                     "links => links.map(a => a.lang)")
+    assert langs == ["es", "es"]
+    tab.goto(server + "glossary.html")
+    assert tab.get_attribute("#caviar dfn", "lang") == "es"
+    tab.close()
