@@ -57,6 +57,24 @@ class PageContext:
     linked_entries: list[str] = field(default_factory=list)  # entry ids linked here, first-seen order
 
 
+_SEARCH_NOISE = re.compile(
+    r'<a aria-label="Paragraph \d+" class="edition-pnum" href="#p\d+">\d+</a>'
+    r'|<sup class="edition-note-ref" id="note-ref-[a-z0-9-]+"><a aria-label="Editorial note \d+" '
+    r'class="footnote-ref" href="#note-[a-z0-9-]+">\d+</a></sup>')
+_TERM_LINK = re.compile(r'<a class="edition-term" [^>]*>(.*?)</a>', re.S)
+
+
+def searchable_html(content: str) -> str:
+    """A page's HTML as search should index it: the reading text, without the edition's apparatus.
+
+    Paragraph and note numbers go (they are not words of the text) and term
+    links become their words: the search index, built in pure Python, pays for
+    every element, and its result snippets read better without stray numbers.
+    Term links never contain another link, so the first `</a>` closes each.
+    """
+    return _TERM_LINK.sub(r"\1", _SEARCH_NOISE.sub("", content))
+
+
 def format_source(source: Source) -> str:
     """One source as HTML: author, “title”, publisher, date, link."""
     parts = []
@@ -100,12 +118,16 @@ class Edition:
         notes = [(page, note) for page, page_notes in annotations.notes.items() for note in page_notes]
         rendered = renderer.render([e.definition for e in self.entries.values()] + [n.note for _, n in notes])
         self.definitions: dict[str, Rendered] = dict(zip(self.entries, rendered))
+        # The plain-text tooltip of every link to an entry, computed once per build.
+        self.titles: dict[str, str] = {key: value.first_sentence for key, value in self.definitions.items()}
         self.note_bodies: dict[tuple[str, str], Rendered] = {
             (page, note.id): body for (page, note), body in zip(notes, rendered[len(self.entries):])
         }
         self.problems: list[Problem] = list(annotations.problems)
         for entry in self.entries.values():
-            self._report_removed(entry.path, entry.definition_position, self.definitions[entry.id], "definition")
+            if self.definitions[entry.id].removed:
+                self._report_removed(entry.path, entry.where(("definition",)), self.definitions[entry.id],
+                                     "definition")
         for page, note in notes:
             self._report_removed(note.path, note.body_position, self.note_bodies[(page, note.id)],
                                  f"note '{note.id}'")
@@ -342,7 +364,7 @@ class _TermLinker:
         anchor = f"term-{entry_id}-{ordinal}"
         attributes = {"class": "edition-term", "data-term": entry_id, "id": anchor,
                       "href": f"{self.page.glossary_href}#{entry_id}",
-                      "title": self.edition.definitions[entry_id].first_sentence}
+                      "title": self.edition.titles[entry_id]}
         if entry.lang:
             attributes["lang"] = entry.lang
         link = etree.Element("a", attributes)

@@ -1,10 +1,13 @@
 """The generated glossary page: entries by letter, then back-links.
 
 The page is Markdown with one `##` heading per letter (so the table of
-contents lists letters, not entries) and the entries as one raw HTML block
-per letter.  Back-links cannot be known until every page has rendered, so
-each entry carries a placeholder comment that :func:`fill_backlinks`
-replaces, all in one pass over the rendered page.
+contents lists letters, not entries).  The entries themselves are HTML built
+here: passing megabytes of ready HTML through Python-Markdown's raw-HTML
+parser would only cost time, so each letter's entries replace a placeholder
+comment once the page is rendered (:func:`fill_entries`).  Back-links cannot
+be known until every page has rendered; each entry carries a placeholder that
+:func:`fill_backlinks` replaces in the final HTML, in one pass, which also
+keeps lists of paragraph numbers out of the search index.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from .edition import Edition, format_sources
 from .model import GlossaryEntry
 
 _BACKLINKS = re.compile(r"<!--edition-backlinks:([a-z0-9-]+)-->")
+_LETTER = re.compile(r"<!--edition-glossary:(\d+)-->")
 
 
 def sort_key(term: str) -> tuple[str, str]:
@@ -36,21 +40,35 @@ def initial(term: str) -> str:
     return first if first.isalpha() else "#"
 
 
-def glossary_markdown(edition: Edition, title: str = "Glossary", intro: str = "") -> str:
-    """The glossary page's Markdown source: front matter, letters, entries."""
+def _groups(edition: Edition) -> dict[str, list[GlossaryEntry]]:
     groups: dict[str, list[GlossaryEntry]] = {}
     for entry in sorted(edition.entries.values(), key=lambda e: sort_key(e.term)):
         groups.setdefault(initial(entry.term), []).append(entry)
+    return groups
+
+
+def glossary_markdown(edition: Edition, title: str = "Glossary", intro: str = "") -> str:
+    """The glossary page's Markdown source: front matter, letter headings, placeholders."""
+    groups = _groups(edition)
     lines = ["---", f"title: {_yaml_text(title)}", "paragraph_numbers: false", "---", "", f"# {title}", ""]
     if intro:
         lines += [intro, ""]
-    for letter, entries in groups.items():
-        lines += [f"## {letter}", ""]
-        body = "".join(_entry_html(edition, entry) for entry in entries)
-        lines += [f'<dl class="edition-glossary">{body}</dl>', ""]
+    for index, letter in enumerate(groups):
+        lines += [f"## {letter}", "", f"<!--edition-glossary:{index}-->", ""]
     if not groups:
         lines += ["The edition has no glossary entries yet.", ""]
     return "\n".join(lines)
+
+
+def glossary_sections(edition: Edition) -> list[str]:
+    """Each letter's entries as HTML, in the order of :func:`glossary_markdown`'s placeholders."""
+    return [f'<dl class="edition-glossary">{"".join(_entry_html(edition, e) for e in entries)}</dl>'
+            for entries in _groups(edition).values()]
+
+
+def fill_entries(content: str, sections: Sequence[str]) -> str:
+    """Put each letter's entries in place of its placeholder, in one pass."""
+    return _LETTER.sub(lambda match: sections[int(match.group(1))], content)
 
 
 def _yaml_text(text: str) -> str:

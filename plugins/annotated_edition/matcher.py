@@ -90,9 +90,10 @@ class FormMatcher:
 
 def _edges_ok(text: str, start: int, end: int) -> bool:
     """Whole-word rule: an edge is checked only where the form has a word char."""
-    if start > 0 and is_word_char(text[start]) and is_word_char(text[start - 1]):
+    # Checked outside-in: the neighbour is usually a space, which settles it.
+    if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
         return False
-    if end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]):
+    if end < len(text) and is_word_char(text[end]) and is_word_char(text[end - 1]):
         return False
     return True
 

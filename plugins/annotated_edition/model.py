@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .problems import Problem
 
@@ -36,8 +37,12 @@ class GlossaryEntry:
     link: str | None = None          # None: the plugin option decides
     see_also: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
-    form_positions: tuple[tuple[int, int], ...] = ()
-    definition_position: tuple[int, int] = (1, 1)
+    form_paths: tuple[tuple[Any, ...], ...] = ()   # where each form is written in the file
+    document: Any = field(default=None, repr=False, compare=False)
+
+    def where(self, path: tuple[Any, ...]) -> tuple[int, int]:
+        """Line and column of a field of this entry's file (read only when a message needs it)."""
+        return self.document.where(path) if self.document is not None else (1, 1)
 
 
 @dataclass(frozen=True)

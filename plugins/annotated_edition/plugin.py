@@ -23,13 +23,13 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from .edition import Edition, EditionExtension, PageContext
-from .glossary import PageLinks, fill_backlinks, glossary_markdown
+from .edition import Edition, EditionExtension, PageContext, searchable_html
+from .glossary import PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections
 from .loader import load_annotations
 from .problems import Problem
 from .render import SnippetRenderer
@@ -133,15 +133,36 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.extension.start_page(None)
         if page.file.src_uri == self.glossary_file.src_uri:
             self.glossary_page = page
-        elif page.file.src_uri in self.contexts:
+            return fill_entries(html, glossary_sections(self.edition))
+        if page.file.src_uri in self.contexts:
             report(self.contexts[page.file.src_uri][1].problems)
         return html
 
+    @event_priority(100)
+    def _give_search_the_reading_text(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        """Before search (priority 0) indexes the page: hand it the text without the apparatus."""
+        if page.file.src_uri in self.contexts and page.content:
+            self._full_content = page.content
+            page.content = searchable_html(page.content)
+        return context
+
+    @event_priority(-100)
+    def _restore_page_content(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        """After search, before the template: the page gets its full content back."""
+        full = getattr(self, "_full_content", None)
+        if full is not None:
+            page.content = full
+            self._full_content = None
+        return context
+
+    on_page_context = CombinedEvent(_give_search_the_reading_text, _restore_page_content)
+
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
+        """Every page has rendered: collect the back-links for the glossary page."""
         glossary = self.glossary_page
-        if glossary is None or glossary.content is None:
+        self.backlinks: dict[str, list[PageLinks]] = {}
+        if glossary is None:
             return env
-        backlinks: dict[str, list[PageLinks]] = {}
         for page, context in self.contexts.values():
             by_entry: dict[str, list[tuple[str, int | None]]] = {}
             for occurrence in context.occurrences:
@@ -150,12 +171,17 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             if (page.url == "" or page.url.endswith("/")) and not href.endswith("/"):
                 href += "/"  # "..#x" works, but "../#x" is what a directory URL looks like
             for entry_id, anchors in by_entry.items():
-                backlinks.setdefault(entry_id, []).append(PageLinks(page.title or page.file.src_uri, href, anchors))
-        glossary.content = fill_backlinks(glossary.content, backlinks)
+                self.backlinks.setdefault(entry_id, []).append(
+                    PageLinks(page.title or page.file.src_uri, href, anchors))
         return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
-        """Give annotated pages their tooltip definitions and citation data, outside the searchable content."""
+        """Back-links on the glossary; tooltip definitions and citation data on annotated pages.
+
+        Both go into the final HTML, after search has indexed the content.
+        """
+        if page is self.glossary_page:
+            return fill_backlinks(output, getattr(self, "backlinks", {}))
         entry = self.contexts.get(page.file.src_uri)
         if entry is None:
             return output

@@ -79,8 +79,23 @@ def _nfc_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
+_ASCII_SPACES = ("\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85")
+_ASCII_QUOTES_DASHES = ("'", '"', "-")
+
+
 def normalize(text: str) -> NormalizedText:
     """Return the canonical spelling of ``text`` with its offset map."""
+    if text.isascii():
+        # The common case, in C string methods only: ASCII quotes and dashes are
+        # already canonical; other whitespace becomes a space, one for one.
+        for space in _ASCII_SPACES:
+            if space in text:
+                text_spaced = text.translate(_ONE_TO_ONE)
+                break
+        else:
+            text_spaced = text
+        if "  " not in text_spaced and "..." not in text_spaced:
+            return NormalizedText(text_spaced, (), len(text))
     breaks: list[tuple[int, int]] = []
     source = text
     nfc_origin: list[int] | None = None
@@ -116,6 +131,8 @@ def normalize(text: str) -> NormalizedText:
 
 def canonical(text: str) -> str:
     """The canonical spelling alone (for forms, quotes, prefixes, suffixes)."""
+    if text.isascii() and "  " not in text and "..." not in text and not any(s in text for s in _ASCII_SPACES):
+        return text
     return normalize(text).text
 
 
@@ -129,4 +146,4 @@ def fold_case(text: str) -> str:
 
 def is_word_char(char: str) -> bool:
     """True for characters that continue a word: letters, digits, marks, ``_``."""
-    return char.isalnum() or char == "_" or unicodedata.category(char).startswith("M")
+    return char.isalnum() or char == "_" or (char >= "\u0300" and unicodedata.category(char)[0] == "M")

@@ -9,6 +9,7 @@ key and value so validation can point at the exact spot.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -24,6 +25,12 @@ MAX_FILE_BYTES = 512 * 1024
 """A glossary entry or a notes file is text; half a megabyte is already a book."""
 
 PathKey = tuple[Union[str, int], ...]
+_STRUCTURE_EVENTS = (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent, yaml.StreamEndEvent)
+_Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
+_SequenceStart, _SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_MappingEnd = yaml.MappingEndEvent
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -82,11 +89,13 @@ def decode(raw: bytes) -> str:
                                         "save the file as UTF-8") from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    for number, line_text in enumerate(text.splitlines(), start=1):
-        for column, char in enumerate(line_text, start=1):
-            if (ord(char) < 32 and char not in "\t") or char == "\x7f":
-                raise YamlProblem(number, column, f"control character U+{ord(char):04X} is not allowed; "
-                                                  "delete it")
+    control = _CONTROL.search(text)
+    if control:
+        before = text[: control.start()]
+        line = before.count("\n") + 1
+        column = control.start() - (before.rfind("\n") + 1) + 1
+        raise YamlProblem(line, column, f"control character U+{ord(control.group()):04X} is not allowed; "
+                                        "delete it")
     return text
 
 
@@ -132,37 +141,37 @@ def load(text: str) -> Document:
         return path
 
     for event in events:
-        if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentStartEvent,
-                              yaml.DocumentEndEvent, yaml.StreamEndEvent)):
+        kind = type(event)
+        if kind in _STRUCTURE_EVENTS:
             continue
-        position = _pos(event.start_mark)
-        if isinstance(event, yaml.AliasEvent):
+        if kind is _SequenceEnd or kind is _MappingEnd:
+            stack.pop()
+            continue
+        position = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if kind is _Alias:
             raise YamlProblem(*position, f"alias '*{event.anchor}' is not allowed: annotations use plain "
                                          "YAML; write the value out in full")
-        anchor = getattr(event, "anchor", None)
-        if anchor:
-            raise YamlProblem(*position, f"anchor '&{anchor}' is not allowed: annotations use plain "
+        if event.anchor:
+            raise YamlProblem(*position, f"anchor '&{event.anchor}' is not allowed: annotations use plain "
                                          "YAML; remove it")
-        tag = getattr(event, "tag", None)
-        if tag and not (isinstance(event, yaml.ScalarEvent) and tag == "!" ):
+        tag = event.tag
+        if tag and not (kind is _Scalar and tag == "!"):
             raise YamlProblem(*position, f"tag '{tag}' is not allowed: annotations use plain YAML; "
                                          "remove it (quote the value if it starts with '!')")
-        if isinstance(event, yaml.ScalarEvent):
+        if kind is _Scalar:
             plain = bool(event.implicit[0]) and not event.style
             value: Any = event.value
-            if plain and value in ("", "~", "null", "Null", "NULL"):
+            if plain and value in _NULLS:
                 value = None
             place(value, position, False, plain)
-        elif isinstance(event, yaml.SequenceStartEvent):
+        elif kind is _SequenceStart:
             container: list[Any] = []
             path = place(container, position, True)
             stack.append(("seq", container, path, None))
-        elif isinstance(event, yaml.MappingStartEvent):
+        else:  # mapping start
             mapping: dict[str, Any] = {}
             path = place(mapping, position, True)
             stack.append(("map", mapping, path, None))
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            stack.pop()
     if not root_set:
         doc.value = None
     return doc

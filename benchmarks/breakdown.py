@@ -1,0 +1,70 @@
+"""Where a plugin build's time goes: the plugin's hooks, the glossary page, downstream.
+
+Runs one in-process build with timers around the plugin's hooks, its
+treeprocessor, the glossary page's rendering, search indexing and page
+templates, and the same build without the plugin for the downstream
+comparison.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+@contextlib.contextmanager
+def _timed(owner: Any, name: str, bucket: str, totals: dict[str, float],
+           when: Callable[..., bool] | None = None) -> Iterator[None]:
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            if when is None or when(*args, **kwargs):
+                totals[bucket] += time.perf_counter() - start
+
+    setattr(owner, name, wrapper)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def measure(config_file: Path) -> dict[str, float]:
+    """Seconds per part of one build of ``config_file``."""
+    from material.plugins.search.plugin import SearchPlugin
+    from mkdocs.commands import build as build_module
+    from mkdocs.config import load_config
+    from mkdocs.structure.pages import Page
+
+    from annotated_edition.edition import EditionTreeprocessor
+    from annotated_edition.plugin import AnnotatedEditionPlugin
+
+    totals: dict[str, float] = defaultdict(float)
+    hooks = ["on_config", "on_files", "on_page_markdown", "on_page_content", "on_env", "on_post_page"]
+    with contextlib.ExitStack() as stack:
+        for hook in hooks:
+            stack.enter_context(_timed(AnnotatedEditionPlugin, hook, f"plugin {hook}", totals))
+        stack.enter_context(_timed(EditionTreeprocessor, "run", "plugin treeprocessor (per page)", totals))
+        stack.enter_context(_timed(Page, "render", "glossary page (Markdown)", totals,
+                                   when=lambda page, *a, **k: page.file.src_uri == "glossary.md"))
+        stack.enter_context(_timed(Page, "render", "all pages (Markdown, incl. treeprocessor)", totals))
+        stack.enter_context(_timed(SearchPlugin, "on_page_context", "search: indexing pages", totals))
+        stack.enter_context(_timed(SearchPlugin, "on_post_build", "search: writing the index", totals))
+        stack.enter_context(_timed(build_module, "_build_page", "templates, search, post_page", totals))
+        logging.getLogger("mkdocs").setLevel(logging.ERROR)
+        config = load_config(str(config_file), site_dir=str(config_file.parent / "site-breakdown"))
+        start = time.perf_counter()
+        build_module.build(config)
+        totals["total build"] = time.perf_counter() - start
+    return dict(totals)

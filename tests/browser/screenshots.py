@@ -1,0 +1,51 @@
+"""Regenerate the README's screenshots: `make screenshots`.
+
+Builds the edition, opens it in Debian's Chromium and saves, under
+docs/assets/screenshots/: the article with a term tooltip open, the
+glossary, and the article in the dark palette.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import CHROMIUM_ARGS, REPO, chromium_path  # noqa: E402
+
+OUT = REPO / "docs" / "assets" / "screenshots"
+
+
+def main() -> None:
+    site = Path(tempfile.mkdtemp()) / "site"
+    subprocess.run([str(Path(sys.executable).parent / "mkdocs"), "build", "-q", "-d", str(site)], cwd=REPO,
+                   check=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    OUT.mkdir(parents=True, exist_ok=True)
+    base = site.as_uri() + "/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        for scheme, name in (("light", "article-tooltip.png"), ("dark", "article-dark.png")):
+            page = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
+            page.goto(base + "index.html")
+            term = page.locator("a.edition-term[data-term=caviar]")
+            term.scroll_into_view_if_needed()
+            page.evaluate("window.scrollBy(0, 220)")
+            if scheme == "light":
+                term.hover()
+                page.locator("#edition-tooltip").wait_for(state="visible")
+            page.screenshot(path=str(OUT / name))
+            page.close()
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(base + "glossary.html#cholo")
+        page.screenshot(path=str(OUT / "glossary.png"))
+        browser.close()
+    print(f"screenshots written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
