@@ -60,10 +60,20 @@ def glossary_markdown(edition: Edition, title: str = "Glossary", intro: str = ""
     return "\n".join(lines)
 
 
-def glossary_sections(edition: Edition) -> list[str]:
-    """Each letter's entries as HTML, in the order of :func:`glossary_markdown`'s placeholders."""
-    return [f'<dl class="edition-glossary">{"".join(_entry_html(edition, e) for e in entries)}</dl>'
+def glossary_sections(edition: Edition, *, for_search: bool = False) -> list[str]:
+    """Each letter's entries as HTML, in the order of :func:`glossary_markdown`'s placeholders.
+
+    ``for_search``: only headwords and definitions, the part of an entry worth
+    finding through the site's search (which pays for every element in pure Python).
+    """
+    build = _search_entry_html if for_search else _entry_html
+    return [f'<dl class="edition-glossary">{"".join(build(edition, e) for e in entries)}</dl>'
             for entries in _groups(edition).values()]
+
+
+def _search_entry_html(edition: Edition, entry: GlossaryEntry) -> str:
+    return (f'<dt>{html.escape(entry.term)}</dt>'
+            f'<dd>{edition.definitions[entry.id].html}</dd>')
 
 
 def fill_entries(content: str, sections: Sequence[str]) -> str:

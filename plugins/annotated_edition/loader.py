@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import fastjsonschema
-import jsonschema
-from referencing import Registry, Resource
 
 from .matcher import form_key
 from .model import Annotations, GlossaryEntry, Note, Source
@@ -76,7 +74,11 @@ def is_valid(name: str, value: Any, *, items: bool = False) -> bool:
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str) -> jsonschema.protocols.Validator:
+def _validator(name: str) -> Any:
+    """jsonschema's validator: slower, but it says what is wrong and where (imported only when needed)."""
+    import jsonschema
+    from referencing import Registry, Resource
+
     registry: Registry = Registry().with_resources(
         (file, Resource.from_contents(schema(file))) for file in SCHEMA_FILES
     )
@@ -161,7 +163,7 @@ _PATTERN_HINTS = {
 }
 
 
-def _schema_message(error: jsonschema.ValidationError) -> tuple[PathKey, bool, str]:
+def _schema_message(error: Any) -> tuple[PathKey, bool, str]:
     """Turn one schema error into (path of the node at fault, is-key, message)."""
     path: PathKey = tuple(error.absolute_path)
     field_name = next((p for p in reversed(path) if isinstance(p, str)), "")

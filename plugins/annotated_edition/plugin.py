@@ -133,6 +133,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.extension.start_page(None)
         if page.file.src_uri == self.glossary_file.src_uri:
             self.glossary_page = page
+            self._glossary_for_search = fill_entries(html, glossary_sections(self.edition, for_search=True))
             return fill_entries(html, glossary_sections(self.edition))
         if page.file.src_uri in self.contexts:
             report(self.contexts[page.file.src_uri][1].problems)
@@ -141,7 +142,10 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     @event_priority(100)
     def _give_search_the_reading_text(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         """Before search (priority 0) indexes the page: hand it the text without the apparatus."""
-        if page.file.src_uri in self.contexts and page.content:
+        if page is self.glossary_page and page.content:
+            self._full_content = page.content
+            page.content = self._glossary_for_search
+        elif page.file.src_uri in self.contexts and page.content:
             self._full_content = page.content
             page.content = searchable_html(page.content)
         return context
