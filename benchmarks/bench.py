@@ -151,7 +151,7 @@ def main() -> None:
 
     goal_corpus = corpus_for(*GOAL)
     abbr = abbr_reference(goal_corpus, runs)
-    load = load_time(corpus_for(GOAL[0], 10000)) if not args.quick else float("nan")
+    load = load_time(corpus_for(0, 10000)) if not args.quick else float("nan")  # entry files only
     parts = breakdown(goal_corpus)
 
     lines = [
@@ -175,7 +175,8 @@ def main() -> None:
         f"Reference, same corpus: Python-Markdown's `abbr` with its `glossary` option costs {abbr:.2f}× the plain build.",
     ]
     if load == load:  # not NaN
-        lines.append(f"Loading and validating 10,000 entry files: {load:.2f} s (fresh process).")
+        lines.append(f"Loading and validating 10,000 glossary entry files (no notes): {load:.2f} s, median of 3 "
+                     "fresh processes.")
     keys = ["plugin on_config", "plugin treeprocessor (per page)", "plugin on_page_markdown", "plugin on_page_content",
             "plugin on_env", "plugin on_post_page", "glossary page (Markdown)", "search: indexing pages",
             "templates, search, post_page", "total build"]

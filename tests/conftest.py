@@ -1,108 +1,12 @@
-"""Shared fixtures: small editions built in a temporary folder.
-
-Builds run in-process through MkDocs' own `build` (much faster than a
-subprocess); the CLI is exercised as a real subprocess in its own tests.
-"""
+"""Fixtures for the tests in this folder (helpers live in editions.py)."""
 
 from __future__ import annotations
 
-import logging
-import os
-import subprocess
-import sys
-import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-
-REPO = Path(__file__).resolve().parent.parent
-LOGGER = "mkdocs.plugins.annotated_edition"
-
-BASIC_CONFIG = """\
-site_name: Test edition
-use_directory_urls: {directory_urls}
-theme:
-  name: {theme}
-markdown_extensions:
-  - toc:
-      permalink: true
-  - footnotes
-  - attr_list
-plugins:
-  - search
-  - annotated-edition:
-      link: {link}
-"""
-
-
-@dataclass
-class BuildResult:
-    """What a build left: its log lines from the plugin, and the site folder."""
-
-    site: Path
-    messages: list[str]
-    failed: bool
-    error: str = ""
-
-    def page(self, path: str = "index.html") -> str:
-        return (self.site / path).read_text(encoding="utf-8")
-
-
-@dataclass
-class Edition:
-    """A throwaway edition: write files, then build or check it."""
-
-    root: Path
-    files: dict[str, str] = field(default_factory=dict)
-
-    def write(self, relative: str, text: str | bytes) -> Path:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(textwrap.dedent(text), encoding="utf-8")
-        return path
-
-    def entry(self, entry_id: str, text: str) -> Path:
-        return self.write(f"annotations/glossary/{entry_id}.yml", text)
-
-    def notes(self, page: str, text: str) -> Path:
-        return self.write(f"annotations/notes/{page}.yml", text)
-
-    def build(self, strict: bool = True) -> BuildResult:
-        from mkdocs.commands.build import build
-        from mkdocs.config import load_config
-        from mkdocs.exceptions import Abort, BuildError
-
-        site = self.root / "site"
-        records: list[logging.LogRecord] = []
-
-        class Collect(logging.Handler):
-            def emit(self, record: logging.LogRecord) -> None:
-                records.append(record)
-
-        handler = Collect(level=logging.WARNING)
-        logger = logging.getLogger("mkdocs")
-        logger.addHandler(handler)
-        failed, error = False, ""
-        try:
-            config = load_config(str(self.root / "mkdocs.yml"), site_dir=str(site), strict=strict)
-            build(config)
-        except (Abort, BuildError) as exc:
-            failed, error = True, str(exc)
-        finally:
-            logger.removeHandler(handler)
-        prefix = "annotated_edition: "
-        messages = [r.getMessage().removeprefix(prefix) for r in records if r.name.startswith(LOGGER)]
-        return BuildResult(site, messages, failed, error)
-
-    def check(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "annotated_edition", "check", str(self.root), *args],
-                              capture_output=True, text=True, timeout=120)
+from editions import BASIC_CONFIG, Edition
 
 
 @pytest.fixture
@@ -114,30 +18,3 @@ def edition(tmp_path: Path) -> Edition:
     (tmp_path / "annotations" / "glossary").mkdir(parents=True)
     (tmp_path / "annotations" / "notes").mkdir(parents=True)
     return made
-
-
-def configure(made: Edition, *, theme: str = "mkdocs", link: str = "first", directory_urls: bool = True,
-              extra: str = "") -> None:
-    """Rewrite an edition's mkdocs.yml with other options."""
-    made.write("mkdocs.yml", BASIC_CONFIG.format(theme=theme, link=link,
-                                                 directory_urls=str(directory_urls).lower()) + extra)
-
-
-
-def content(page_html: str):
-    """The page's main content (Material's article, or the mkdocs theme's main), parsed."""
-    from bs4 import BeautifulSoup
-
-    page = BeautifulSoup(page_html, "html.parser")
-    return page.select_one("article.md-content__inner") or page.select_one("div[role=main]") or page
-
-
-def reading_text(element, skip: tuple[str, ...] = ()) -> str:
-    """The words a reader sees in ``element``, less what ``skip`` selects, whitespace folded."""
-    import copy
-
-    element = copy.copy(element)
-    for selector in skip:
-        for hidden in element.select(selector):
-            hidden.decompose()
-    return " ".join(element.get_text().split())

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import Edition, configure, content, reading_text
+from editions import Edition, configure, content, reading_text
 
 CHOLO = """\
 term: cholo

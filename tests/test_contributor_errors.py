@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Edition
+from editions import Edition
 
 PAGE = "# Peru\n\nThe cholo and the caviar left. The release of three leaders. A house and a house.\n"
 GOOD_ENTRY = "term: cholo\ndefinition: A word.\n"

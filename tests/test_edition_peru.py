@@ -10,7 +10,7 @@ import pytest
 
 from annotated_edition.loader import load_annotations
 from annotated_edition.matcher import Form, FormMatcher
-from conftest import REPO, content, reading_text
+from editions import REPO, content, reading_text
 
 SOURCE = REPO / "source" / "peru-how-do-we-continue.txt"
 SHARED_SOURCE = REPO.parent / "shared" / "source" / "peru-how-do-we-continue.txt"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import Edition
+from editions import Edition
 
 ATTACKS = {
     "script": "Hi <script>alert('x1')</script> there.",
@@ -69,7 +69,7 @@ def executable_things(site: Path) -> list[str]:
 
 def baseline(tmp_path: Path) -> list[str]:
     """What the theme itself puts in the same pages (its search form, its meta tags)."""
-    from conftest import configure
+    from editions import configure
 
     clean = Edition(tmp_path / "baseline")
     configure(clean)

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import Edition, configure, content
+from editions import Edition, configure, content
 
 BIN = Path(sys.executable).parent
 

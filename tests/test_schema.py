@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from annotated_edition.loader import schema
-from conftest import REPO
+from editions import REPO
 
 SPEC = (REPO / "SPEC.md").read_text(encoding="utf-8")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import CHROMIUM_ARGS, REPO, chromium_path  # noqa: E402
+from chromium import CHROMIUM_ARGS, REPO, chromium_path  # noqa: E402
 
 OUT = REPO / "docs" / "assets" / "screenshots"
 
