@@ -95,3 +95,43 @@ def test_matches_never_overlap_and_never_start_or_end_inside_a_word(forms: list[
         if is_word_char(found[-1]) and match.end < len(text):
             assert not is_word_char(text[match.end])
         assert any(canonical(found).lower() == canonical(f).lower() for f in forms)
+
+
+# -- linking on the element tree preserves the text ---------------------------------
+
+def _linked_html(forms: list[str], text: str) -> str:
+    import markdown
+
+    from annotated_edition.edition import Edition, EditionExtension, PageContext
+    from annotated_edition.model import Annotations, GlossaryEntry
+    from annotated_edition.render import SnippetRenderer
+
+    entries = {f"e{i}": GlossaryEntry(id=f"e{i}", term=form, definition="D.", forms=(form,), path="x.yml")
+               for i, form in enumerate(dict.fromkeys(forms))}
+    edition = Edition(Annotations(entries=entries), SnippetRenderer([], {}), link_default="all")
+    extension = EditionExtension(edition)
+    extension.start_page(PageContext(src_path="index.md", glossary_href="glossary.html", paragraph_numbers=False))
+    return markdown.Markdown(extensions=[extension]).convert(text)
+
+
+@settings(max_examples=80, deadline=None)
+@given(forms=st.lists(st.sampled_from(["cholo", "Lima", "caviar", "93’", "Fujimori constitution", "a b"]),
+                      min_size=1, max_size=4),
+       words=st.lists(st.sampled_from(["cholo", "cholos", "Lima", "lima,", "caviar", "’93", "93’", "Fujimori",
+                                        "constitution", "a", "b", "x", "*em*", "`code`", "-", "—"]),
+                      min_size=1, max_size=25))
+def test_linking_preserves_the_text_and_links_whole_words_only(forms: list[str], words: list[str]) -> None:
+    from bs4 import BeautifulSoup
+
+    text = " ".join(words)
+    plain = BeautifulSoup(_linked_html([], text), "html.parser")
+    linked = BeautifulSoup(_linked_html(forms, text), "html.parser")
+    assert linked.get_text() == plain.get_text()
+    for link in linked.select("a.edition-term"):
+        assert link.find_parent("code") is None
+        before, after = link.previous_sibling, link.next_sibling
+        surface = link.get_text()
+        if isinstance(before, str) and before and is_word_char(surface[0]):
+            assert not is_word_char(before[-1])
+        if isinstance(after, str) and after and is_word_char(surface[-1]):
+            assert not is_word_char(after[0])
