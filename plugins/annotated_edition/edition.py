@@ -24,8 +24,9 @@ from .model import Annotations, GlossaryEntry, Note, Source
 from .problems import Problem
 from .render import Rendered, SnippetRenderer
 
+# The SPEC's list (headings, links, code, pre, abbr), plus elements that are code-like, defining or not text.
 NEVER_LINKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "abbr", "kbd", "samp",
-                          "script", "style", "textarea", "button", "svg", "math", "dfn", "var", "mark"})
+                          "script", "style", "textarea", "button", "svg", "math", "dfn", "var"})
 HIDDEN_FROM_QUOTES = frozenset({"headerlink", "edition-pnum", "footnote-ref"})
 NOTE_TYPE_LABELS = {"context": "Context", "translation": "Translation", "correction": "Correction",
                     "citation": "Citation"}
