@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from editions import BASIC_CONFIG, Edition
+
+# Properties are about correctness, not speed: no per-example deadline, so a busy CI machine cannot fail them.
+settings.register_profile("edition", deadline=None)
+settings.load_profile("edition")
 
 
 @pytest.fixture
