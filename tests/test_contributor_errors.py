@@ -118,7 +118,7 @@ def test_github_format(edition: Edition) -> None:
     checked = edition.check("--format", "github")
     assert checked.returncode == 1
     assert checked.stdout.splitlines()[0].startswith(
-        "::warning file=annotations/glossary/cholo.yml,line=3,col=1::unknown field 'defintion'")
+        "::error file=annotations/glossary/cholo.yml,line=3,col=1::unknown field 'defintion'")
 
 
 def test_usage_errors_exit_2(edition: Edition, tmp_path) -> None:
@@ -143,3 +143,12 @@ def test_console_script_is_installed(edition: Edition) -> None:
     assert script is not None
     edition.write("docs/index.md", PAGE)
     assert subprocess.run([script, "check", str(edition.root)], capture_output=True).returncode == 0
+
+
+def test_check_reports_a_page_that_is_not_utf8(edition: Edition) -> None:
+    edition.write("docs/index.md", b"# Page\n\ncaf\xe9 au lait.\n")
+    edition.notes("index", "- quote: au lait\n  note: x\n")
+    checked = edition.check()
+    assert checked.returncode == 1
+    assert "Traceback" not in checked.stdout + checked.stderr
+    assert checked.stdout.startswith("docs/index.md:1:1: the page cannot be read as UTF-8 text")

@@ -26,21 +26,21 @@ ATTACKS = {
     "base": "<base href=\"https://evil.example/\">",
     "link stylesheet": "<link rel=\"stylesheet\" href=\"https://evil.example/x.css\">",
     "attribute breakout": "<a href=\"https://ok.example/\" title='\"><script>alert(1)</script>'>t</a>",
+    "tab in scheme": "[tab](java&#9;script:alert('x10'))",
 }
+JAVASCRIPT_ATTACKS = ("markdown javascript link", "encoded javascript", "mixed case scheme", "tab in scheme")
 
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
 
 
 def hostile_edition(made: Edition) -> None:
     made.write("docs/index.md", "# Page\n\nThe cholo word and a passage here.\n")
-    definition = " ".join(ATTACKS.values())
     made.entry("cholo", "term: cholo\ndefinition: |\n" + "".join(f"  {line}\n" for line in ATTACKS.values()))
     made.entry("quote-breakout", "term: '\"><script>alert(9)</script>'\ndefinition: \"x\"\n"
                                  "sources:\n  - title: '<script>alert(10)</script>'\n"
                                  "    publisher: '<img src=x onerror=alert(11)>'\n"
                                  "    url: 'https://ok.example/\"onmouseover=\"alert(12)'\n")
     made.notes("index", "- quote: a passage here\n  note: |\n" + "".join(f"    {line}\n" for line in ATTACKS.values()))
-    assert definition
 
 
 def executable_things(site: Path) -> list[str]:
@@ -99,6 +99,8 @@ def test_every_removal_is_reported_with_file_and_line(edition: Edition) -> None:
     notes = [m for m in result.messages if m.startswith("annotations/notes/index.yml:2:9: the note 'n1' contains")]
     for messages in (glossary, notes):
         text = " ".join(messages)
+        # each javascript: attack is caught on its own, however it is spelled
+        assert text.count("'javascript:' URL") == len(JAVASCRIPT_ATTACKS), messages
         for expected in ("<script> with its content", "<iframe> with its content", "<style> with its content",
                          "attribute onmouseover=", "<img>", "<svg> with its content", "'javascript:' URL", "'data:' URL",
                          "<object>", "<form>", "<meta>", "<base>", "<link>"):
@@ -132,3 +134,21 @@ def test_odd_files_are_refused_and_change_nothing(edition: Edition, raw: bytes) 
     else:
         assert problems, result.messages
         assert "edition-term" not in result.page()
+
+
+def test_one_entry_cannot_change_another_through_markdown_definitions(edition: Edition) -> None:
+    """Reference-link and abbreviation definitions stay inside the entry that writes them."""
+    from editions import configure
+
+    configure(edition, extra="")
+    edition.write("mkdocs.yml", (edition.root / "mkdocs.yml").read_text().replace("  - attr_list\n",
+                                                                                   "  - attr_list\n  - abbr\n"))
+    edition.write("docs/index.md", "# Page\n\nAn apple and a zebra.\n")
+    edition.entry("apple", "term: apple\ndefinition: See [the ref] for apples.\n")
+    edition.entry("zebra", "term: zebra\ndefinition: A striped Apple-lover.\n")
+    edition.entry("evil", "term: evil\ndefinition: |\n  Plain.\n\n  [the ref]: https://evil.example/\n"
+                          "  *[Apple]: Injected tooltip\n")
+    result = edition.build()
+    glossary = result.page("glossary/index.html")
+    assert "evil.example" not in glossary
+    assert "Injected tooltip" not in glossary

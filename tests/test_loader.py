@@ -234,3 +234,25 @@ def test_any_bytes_give_problems_not_exceptions(tmp_path: Path, raw: bytes) -> N
     result = run(tmp_path, {"glossary/x.yml": raw, "notes/index.yml": raw})
     for problem in result.problems:
         assert problem.line >= 1 and problem.column >= 1 and problem.message
+
+
+def test_note_id_that_would_collide_with_a_reference_id(tmp_path: Path) -> None:
+    message = only(run(tmp_path, {"notes/index.yml": "- id: ref-x\n  quote: a\n  note: x\n"}))
+    assert message.startswith("annotations/notes/index.yml:1:7: note id 'ref-x' cannot start with 'ref-'")
+
+
+def test_keys_are_named_as_written_and_every_unknown_key_is_reported(tmp_path: Path) -> None:
+    result = run(tmp_path, {"glossary/cholo.yml": GOOD + "~: 3\ndefintion: x\n"})
+    messages = [str(p) for p in result.problems]
+    assert any(m.startswith("annotations/glossary/cholo.yml:3:1: unknown field '~'") for m in messages), messages
+    assert any(m.startswith("annotations/glossary/cholo.yml:4:1: unknown field 'defintion'") for m in messages)
+
+
+def test_match_case_entries_keep_forms_that_differ_in_case(tmp_path: Path) -> None:
+    result = run(tmp_path, {"glossary/us.yml": "term: US\ndefinition: D.\nmatch_case: true\nforms: [us, U.S.]\n"})
+    assert result.entries["us"].forms == ("US", "us", "U.S.")
+
+
+def test_c1_control_character_is_reported_where_it_is(tmp_path: Path) -> None:
+    message = only(run(tmp_path, {"glossary/cholo.yml": "term: cholo\ndefinition: ab\u0090c\n"}))
+    assert message.startswith("annotations/glossary/cholo.yml:2:15: control character U+0090 is not allowed")

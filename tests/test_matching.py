@@ -94,7 +94,26 @@ def test_matches_never_overlap_and_never_start_or_end_inside_a_word(forms: list[
             assert not is_word_char(text[match.start - 1])
         if is_word_char(found[-1]) and match.end < len(text):
             assert not is_word_char(text[match.end])
-        assert any(canonical(found).lower() == canonical(f).lower() for f in forms)
+        assert any(canonical(found).lower() == canonical(f).strip().lower() for f in forms)
+
+
+@settings(max_examples=200)
+@given(form=st.sampled_from(["cholo", "O’Higgins", "Fujimori–Montesinos", "93'", "Lima  Metro", "e\u0301l"]),
+       filler=st.lists(st.sampled_from(["a", "bb", "c,", "d.", "“e”"]), max_size=6),
+       spelling=st.sampled_from([str, lambda f: f.replace("’", "'").replace("–", "-").replace("  ", "\u00a0")]),
+       times=st.integers(1, 3))
+def test_every_whole_word_occurrence_is_found_whatever_its_spelling(form, filler, spelling, times) -> None:
+    """Completeness: a form written with other quotes, dashes or spaces is still found, every time."""
+    written = spelling(form)
+    text = " ".join(filler + [written] * times + filler)
+    found = FormMatcher([Form("x", form, False)]).find(text)
+    assert len(found) == times
+    assert all(canonical(text[m.start:m.end]) == canonical(written) for m in found)
+
+
+def test_longest_overlapping_form_wins_even_when_it_starts_later() -> None:
+    forms = [("a", "Alan García"), ("b", "García Pérez government")]
+    assert find(forms, "Alan García Pérez government") == [("b", "García Pérez government")]
 
 
 # -- linking on the element tree preserves the text ---------------------------------

@@ -27,7 +27,8 @@ BLOCK_TAGS = frozenset({
     "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 })
 BOUNDARY = "\x00"  # never in a quote (control characters are refused in YAML): block edges, raw HTML
-_PLACEHOLDER = re.compile("\x02wzxhzdk:\\d+\x03")
+PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
+"""Python-Markdown's placeholder for a stashed piece of raw HTML (group 1: its index)."""
 
 
 @dataclass
@@ -83,7 +84,7 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
         value = getattr(element, attr)
         if not value:
             return
-        visible = _PLACEHOLDER.sub(lambda m: BOUNDARY * len(m.group()), value)
+        visible = PLACEHOLDER.sub(lambda m: BOUNDARY * len(m.group()), value)
         link, link_parent = link_stack[0] if link_stack else (None, None)
         segments.append(Segment(element, attr, parent, length, length + len(visible), link, link_parent))
         pieces.append(visible)

@@ -18,10 +18,9 @@ import sys
 from pathlib import Path
 
 import markdown
-import yaml
 
 from .edition import Edition, EditionExtension, PageContext
-from .loader import load_annotations
+from .loader import load_annotations, page_paths
 from .problems import Problem
 from .render import SnippetRenderer
 
@@ -43,7 +42,7 @@ def _site_config(config_file: Path) -> tuple[dict[str, object], list[object], di
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     try:
         config = load_config(str(config_file))
-    except (yaml.YAMLError, Exception) as exc:  # noqa: BLE001 - any config error is a usage error here
+    except Exception as exc:  # noqa: BLE001 - any error in loading the site configuration is a usage error here
         raise _UsageError(f"{config_file}: cannot load the site configuration: {exc}") from None
     options = dict(DEFAULT_OPTIONS)
     plugin = config.plugins.get("annotated-edition")
@@ -61,8 +60,8 @@ def check(path: Path) -> tuple[list[Problem], dict[str, int]]:
     root = config_file.resolve().parent
     options, extensions, configs, docs_dir = _site_config(config_file)
     docs = Path(docs_dir)
-    pages = {p.relative_to(docs).as_posix() for p in docs.rglob("*.md")}
-    annotations = load_annotations(root, root / str(options["annotations"]), pages)
+    pages = page_paths(docs)
+    annotations = load_annotations(root, root / str(options["annotations"]), set(pages))
     edition = Edition(annotations, SnippetRenderer(extensions, configs), str(options["link"]))
     problems = list(edition.problems)
     extension = EditionExtension(edition)
@@ -71,9 +70,16 @@ def check(path: Path) -> tuple[list[Problem], dict[str, int]]:
     for page, notes in sorted(annotations.notes.items()):
         context = PageContext(src_path=page, glossary_href="", paragraph_numbers=False, link_terms=False,
                               notes=notes)
+        try:
+            source = (docs / pages[page]).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            where = Path(os.path.relpath(docs / pages[page], root)).as_posix()
+            problems.append(Problem(where, 1, 1, f"the page cannot be read as UTF-8 text ({error}); save it as "
+                                                 "UTF-8 so its notes can be anchored"))
+            continue
         extension.start_page(context)
         md.reset()
-        md.convert(_strip_front_matter((docs / page).read_text(encoding="utf-8-sig")))
+        md.convert(_strip_front_matter(source))
         problems.extend(context.problems)
         anchored += len(context.anchored)
     extension.start_page(None)

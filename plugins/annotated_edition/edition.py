@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-from .anchoring import Anchor, AnchorError, flatten, find_anchor, wrap
+from .anchoring import PLACEHOLDER, Anchor, AnchorError, flatten, find_anchor, wrap
 from .matcher import Form, FormMatcher
 from .model import Annotations, GlossaryEntry, Note, Source
 from .problems import Problem
@@ -49,6 +49,7 @@ class PageContext:
 
     src_path: str                         # the page under docs/, e.g. "a/b.md"
     glossary_href: str                    # relative URL from this page to the glossary page
+    path: str = ""                        # the page's file relative to the edition's root, for messages
     paragraph_numbers: bool = True
     link_terms: bool = True
     notes: Sequence[Note] = ()
@@ -184,7 +185,11 @@ class EditionTreeprocessor(Treeprocessor):
     # -- paragraph numbers ---------------------------------------------------
 
     def _number_paragraphs(self, root: etree.Element, page: PageContext) -> dict[int, int]:
-        """Give each top-level paragraph id="pN" and a visible number; map element→N."""
+        """Give each top-level paragraph id="pN" and a visible number; map element→N.
+
+        A paragraph that already has an id (from attr_list) keeps it, and its
+        number links to that id.
+        """
         taken = {element.get("id") for element in root.iter() if element.get("id")}
         numbers: dict[int, int] = {}
         count = 0
@@ -192,13 +197,14 @@ class EditionTreeprocessor(Treeprocessor):
             if element.tag != "p" or _is_raw_html_paragraph(element):
                 continue
             count += 1
-            anchor_id = f"p{count}"
-            if anchor_id in taken:
-                page.problems.append(Problem(f"docs/{page.src_path}", 1, 1,
-                                             f"paragraph {count} cannot take the id '{anchor_id}': another element "
-                                             "on the page already has it; rename that element's id"))
-                continue
-            element.set("id", anchor_id)
+            anchor_id = element.get("id") or f"p{count}"
+            if not element.get("id"):
+                if anchor_id in taken:
+                    page.problems.append(Problem(page.path or f"docs/{page.src_path}", 1, 1,
+                                                 f"paragraph {count} cannot take the id '{anchor_id}': another "
+                                                 "element on the page already has it; rename that element's id"))
+                    continue
+                element.set("id", anchor_id)
             number = etree.Element("a", {"class": "edition-pnum", "href": f"#{anchor_id}",
                                          "aria-label": f"Paragraph {count}"})
             number.text = str(count)
@@ -319,7 +325,7 @@ class _TermLinker:
         """Stretches of ``text`` outside raw HTML (placeholders and what inline tags enclose)."""
         spans: list[tuple[int, int]] = []
         cursor = 0
-        for placeholder in _PLACEHOLDER.finditer(text):
+        for placeholder in PLACEHOLDER.finditer(text):
             if self.raw_depth == 0 and placeholder.start() > cursor:
                 spans.append((cursor, placeholder.start()))
             self.raw_depth = max(0, self.raw_depth + _tag_effect(self.stash, int(placeholder.group(1))))
@@ -374,7 +380,6 @@ class _TermLinker:
         return link
 
 
-_PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _OPENING_TAG = re.compile(r"^<([A-Za-z][\w:-]*)\b[^>]*?(/?)>$", re.S)
 VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
                        "track", "wbr"})
@@ -384,7 +389,7 @@ def _tag_effect(stash: Sequence[object], index: int) -> int:
     """+1 for an inline raw-HTML opening tag, -1 for a closing tag, 0 otherwise."""
     if index >= len(stash):
         return 0
-    raw = str(stash[index]).strip()
+    raw = str(stash[index]).strip()  # an inline raw-HTML stash entry is one tag
     if raw.startswith("</"):
         return -1
     opening = _OPENING_TAG.match(raw)

@@ -163,6 +163,17 @@ _PATTERN_HINTS = {
 }
 
 
+def _schema_messages(error: Any) -> list[tuple[PathKey, bool, str]]:
+    """Turn one schema error into (path of the node at fault, is-key, message) for each fault."""
+    if error.validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        path: PathKey = tuple(error.absolute_path)
+        return [(path + (key,), True, f"unknown field '{key}'{did_you_mean(str(key), allowed)} (allowed here: "
+                                      f"{', '.join(allowed)}); fix the spelling or remove the field")
+                for key in error.instance if key not in allowed]
+    return [_schema_message(error)]
+
+
 def _schema_message(error: Any) -> tuple[PathKey, bool, str]:
     """Turn one schema error into (path of the node at fault, is-key, message)."""
     path: PathKey = tuple(error.absolute_path)
@@ -225,9 +236,9 @@ class _FileChecker:
         self.sink = sink
         self.ok = True
 
-    def report(self, path: PathKey, message: str, *, key: bool = False, level: str = "warning") -> None:
+    def report(self, path: PathKey, message: str, *, key: bool = False) -> None:
         line, column = self.doc.where(path, key=key)
-        self.sink.append(Problem(self.rel, line, column, message, level))
+        self.sink.append(Problem(self.rel, line, column, message))
         self.ok = False
 
     def check_schema(self, schema_name: str) -> None:
@@ -239,11 +250,11 @@ class _FileChecker:
                         key=lambda e: (self.doc.where(tuple(e.absolute_path)), str(e.validator)))
         seen: set[tuple[PathKey, str]] = set()
         for error in errors:
-            path, is_key, message = _schema_message(error)
-            if (path, message) in seen:
-                continue
-            seen.add((path, message))
-            self.report(path, message, key=is_key)
+            for path, is_key, message in _schema_messages(error):
+                if (path, message) in seen:
+                    continue
+                seen.add((path, message))
+                self.report(path, message, key=is_key)
         if self.ok:
             self._check_dates(self.doc.value)
 
@@ -278,6 +289,20 @@ class _FileChecker:
 
 def _sources(raw: list[dict[str, str]] | None) -> tuple[Source, ...]:
     return tuple(Source(**item) for item in raw or ())
+
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+"""What MkDocs reads as a page."""
+
+
+def page_paths(docs_dir: Path) -> dict[str, str]:
+    """The pages under ``docs_dir``, keyed as notes files name them (``a/b.md``), with their real path."""
+    found: dict[str, str] = {}
+    for path in docs_dir.rglob("*"):
+        if path.suffix in MARKDOWN_SUFFIXES and path.is_file():
+            relative = path.relative_to(docs_dir).as_posix()
+            found[relative[: -len(path.suffix)] + ".md"] = relative
+    return found
 
 
 def load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None = None) -> Annotations:
@@ -324,7 +349,6 @@ def load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None =
             problems.append(Problem(rel, 1, 1, "this file is not read: glossary entries go in "
                                                "annotations/glossary/<id>.yml and notes in "
                                                "annotations/notes/<page>.yml"))
-    result.files = tuple(files)
 
     entry_docs: list[tuple[str, Document, GlossaryEntry]] = []
     for name in files:
@@ -373,9 +397,10 @@ def _load_entry(path: str, rel: str, doc: Document, problems: list[Problem]) -> 
     value = doc.value
     forms: list[str] = [value["term"]]
     paths: list[PathKey] = [("term",)]
-    keys = {form_key(value["term"], False)}
+    match_case = value.get("match_case", False)
+    keys = {form_key(value["term"], match_case)}
     for index, form in enumerate(value.get("forms", [])):
-        key = form_key(form, False)
+        key = form_key(form, match_case)
         if key not in keys:
             keys.add(key)
             forms.append(form)
@@ -405,6 +430,11 @@ def _load_notes(rel: str, doc: Document, problems: list[Problem]) -> list[Note]:
         line, column = doc.where((index, "quote"))
         item_line = doc.where((index,))[0]
         note_id = item.get("id") if isinstance(item.get("id"), str) else f"n{index + 1}"
+        if note_id.startswith("ref-"):
+            checker.report((index, "id"), f"note id '{note_id}' cannot start with 'ref-': its note would take the "
+                                          f"id 'note-{note_id}', which is the reference of note "
+                                          f"'{note_id[4:]}'; choose another id")
+            continue
         if note_id in seen:
             checker.report((index, "id") if "id" in item else (index,),
                            f"note id '{note_id}' is already used by the note at line {seen[note_id]}; "

@@ -9,6 +9,7 @@ loops over entries.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -46,9 +47,12 @@ class FormMatcher:
         self._automaton = ahocorasick.Automaton()
         count = 0
         for form in forms:
-            key = fold_case(form.text)
-            if not key.strip():
+            # Forms are compared in the same canonical spelling as the text they are found in.
+            spelled = canonical(form.text).strip()
+            if not spelled:
                 continue
+            form = Form(form.entry_id, spelled, form.match_case)
+            key = fold_case(spelled)
             existing = self._automaton.get(key, None)
             variants = existing[1] if existing else ()
             self._automaton.add_word(key, (len(key), variants + (form,)))
@@ -76,16 +80,17 @@ class FormMatcher:
                     break
         if not candidates:
             return []
-        # Leftmost first; at the same start the longest wins.
-        candidates.sort(key=lambda c: (c[0], -c[1]))
-        chosen: list[FormMatch] = []
-        boundary = 0
+        # Where forms overlap the longest wins (the leftmost, between equals).
+        candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
+        chosen: list[tuple[int, int, str]] = []   # kept sorted by start; never overlapping
         for start, end, entry_id in candidates:
-            if start < boundary:
+            at = bisect.bisect_left(chosen, (start,))
+            if at < len(chosen) and chosen[at][0] < end:
                 continue
-            chosen.append(FormMatch(norm.to_original(start), norm.to_original(end), entry_id))
-            boundary = end
-        return chosen
+            if at > 0 and chosen[at - 1][1] > start:
+                continue
+            chosen.insert(at, (start, end, entry_id))
+        return [FormMatch(norm.to_original(start), norm.to_original(end), entry) for start, end, entry in chosen]
 
 
 def _edges_ok(text: str, start: int, end: int) -> bool:

@@ -69,4 +69,3 @@ class Annotations:
     entries: dict[str, GlossaryEntry] = field(default_factory=dict)
     notes: dict[str, list[Note]] = field(default_factory=dict)   # page src path (a/b.md) -> notes
     problems: list[Problem] = field(default_factory=list)
-    files: tuple[str, ...] = ()                                   # every file read, for watching

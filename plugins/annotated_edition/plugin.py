@@ -20,6 +20,7 @@ Hooks, in build order:
 from __future__ import annotations
 
 import html
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from mkdocs.utils import get_relative_url
 
 from .edition import Edition, EditionExtension, PageContext, searchable_html
 from .glossary import PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections
-from .loader import load_annotations
+from .loader import MARKDOWN_SUFFIXES, load_annotations, page_paths
 from .problems import Problem
 from .render import SnippetRenderer
 
@@ -74,7 +75,7 @@ class AnnotatedEditionConfig(base.Config):
 def report(problems: list[Problem]) -> None:
     """Log each problem under the plugin's logger, so `--strict` fails on it."""
     for problem in problems:
-        (log.error if problem.level == "error" else log.warning)(str(problem))
+        log.warning(str(problem))
 
 
 class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
@@ -85,9 +86,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path or ".").resolve().parent
         self.annotations_dir = (self.root / self.config.annotations).resolve()
-        docs_dir = Path(config.docs_dir)
-        pages = {p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md")}
-        annotations = load_annotations(self.root, self.annotations_dir, pages)
+        annotations = load_annotations(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
         renderer = SnippetRenderer(list(config.markdown_extensions), dict(config.mdx_configs))
         self.edition = Edition(annotations, renderer, self.config.link)
         report(self.edition.problems)
@@ -123,11 +122,14 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             self.extension.start_page(None)
             return markdown
         numbers = page.meta.get("paragraph_numbers", self.config.paragraph_numbers)
+        stem, suffix = os.path.splitext(src)
+        notes_key = stem + ".md" if suffix in MARKDOWN_SUFFIXES else src  # notes on a/b.markdown: notes/a/b.yml
         context = PageContext(
-            src_path=src,
+            src_path=notes_key,
             glossary_href=get_relative_url(self.glossary_file.url, page.file.url),
             paragraph_numbers=numbers is not False and str(numbers).lower() != "false",
-            notes=self.edition.annotations.notes.get(src, ()),
+            notes=self.edition.annotations.notes.get(notes_key, ()),
+            path=Path(os.path.relpath(Path(config.docs_dir) / src, self.root)).as_posix(),
         )
         self.contexts[src] = (page, context)
         self.extension.start_page(context)
@@ -137,11 +139,26 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.extension.start_page(None)
         if page.file.src_uri == self.glossary_file.src_uri:
             self.glossary_page = page
+            self._report_glossary_id_clashes(page)
             self._glossary_for_search = fill_entries(html, glossary_sections(self.edition, for_search=True))
             return fill_entries(html, glossary_sections(self.edition))
         if page.file.src_uri in self.contexts:
             report(self.contexts[page.file.src_uri][1].problems)
         return html
+
+    def _report_glossary_id_clashes(self, page: Page) -> None:
+        """An entry's id must not be the id of a heading on the glossary page (a letter, the title)."""
+        heading_ids: set[str] = set()
+        pending = list(page.toc.items)
+        while pending:
+            item = pending.pop()
+            heading_ids.add(item.id)
+            pending.extend(item.children)
+        for entry_id in sorted(heading_ids & set(self.edition.entries)):
+            entry = self.edition.entries[entry_id]
+            report([Problem(entry.path, 1, 1, f"the entry id '{entry_id}' is also the id of a heading on the "
+                                              "glossary page, so links to the entry would land on the heading; "
+                                              "rename the file")])
 
     @event_priority(100)
     def _give_search_the_reading_text(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
@@ -199,7 +216,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             for entry_id in linked)
         author = self.config.citation_author or config.site_author or ""
         heading = page.toc.items[0] if page.toc.items and page.toc.items[0].level == 1 else None
-        title = heading.title if heading else (page.title or "")
+        # The table of contents holds titles already escaped for HTML.
+        title = html.unescape(heading.title) if heading else (page.title or "")
         block = (f'<div id="edition-definitions" class="edition-definitions" hidden '
                  f'data-page-title="{html.escape(title, quote=True)}" '
                  f'data-author="{html.escape(author, quote=True)}" '

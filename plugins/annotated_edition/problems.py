@@ -11,20 +11,19 @@ class Problem:
 
     ``path`` is relative to the folder of ``mkdocs.yml``; ``line`` and
     ``column`` are 1-based.  ``message`` says what is wrong and how to fix it.
-    ``level`` is ``"warning"`` or ``"error"``: both fail ``--strict``.
+    The build logs it as a warning, so that ``--strict`` fails on it.
     """
 
     path: str
     line: int
     column: int
     message: str
-    level: str = "warning"
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
     def github(self) -> str:
-        """The line GitHub Actions turns into an annotation on the diff."""
+        """The `::error` line GitHub Actions turns into an annotation on the pull request's diff."""
         text = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        kind = "error" if self.level == "error" else "warning"
-        return f"::{kind} file={self.path},line={self.line},col={self.column}::{text}"
+        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        return f"::error file={path},line={self.line},col={self.column}::{text}"

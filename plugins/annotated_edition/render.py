@@ -43,6 +43,9 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
                    "wbr"})
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _SPLIT = "<!-- annotated-edition:split -->"
+_DEFINITION = re.compile(r"^ {0,3}\*?\[[^\]]+\]:", re.M)  # [ref]: url, *[abbr]: text, [^note]:
+# Browsers drop tabs and newlines anywhere in a URL, and leading spaces and controls, before reading its scheme.
+_URL_NOISE = re.compile(r"[\t\n\r]|^[\x00-\x20]+")
 
 
 def sanitize(fragment: str) -> str:
@@ -77,7 +80,7 @@ class _Auditor(HTMLParser):
             if name not in allowed:
                 self.removed.append(f"attribute {name}=\"{_short(value or '')}\" on <{tag}>")
             elif name in URL_ATTRIBUTES and value:
-                scheme = _SCHEME.match(html.unescape(value))
+                scheme = _SCHEME.match(_URL_NOISE.sub("", html.unescape(value)))
                 if scheme and scheme.group(1).lower() not in URL_SCHEMES:
                     self.removed.append(f"link to a '{scheme.group(1).lower()}:' URL on <{tag}>")
 
@@ -109,7 +112,7 @@ def _looks_clean(fragment: str) -> bool:
             if name.lower() not in allowed:
                 return False
             if name.lower() in URL_ATTRIBUTES and value:
-                scheme = _SCHEME.match(html.unescape(value.strip("\"'")))
+                scheme = _SCHEME.match(_URL_NOISE.sub("", html.unescape(value.strip("\"'"))))
                 if scheme and scheme.group(1).lower() not in URL_SCHEMES:
                     return False
     return True
@@ -161,6 +164,7 @@ def plain_text(fragment: str) -> str:
 # Rendered snippets survive `mkdocs serve` rebuilds: keyed on the extension
 # configuration and the text, so a change to either renders afresh.
 _CACHE: dict[tuple[str, str], Rendered] = {}
+_CACHE_LIMIT = 100_000
 
 
 class SnippetRenderer:
@@ -183,7 +187,10 @@ class SnippetRenderer:
             cached = _CACHE.get((self._key, snippet))
             if cached is not None:
                 results[index] = cached
-            elif _SPLIT in snippet or "[^" in snippet or "```" in snippet or "~~~" in snippet or "<" in snippet:
+            elif (_SPLIT in snippet or "[^" in snippet or "```" in snippet or "~~~" in snippet or "<" in snippet
+                  or _DEFINITION.search(snippet)):
+                # Alone: it could swallow the separator, or define a reference or an
+                # abbreviation that would otherwise reach the other snippets of the batch.
                 results[index] = self._finish(snippet, self._convert(snippet))
             else:
                 batch.append(index)
@@ -203,5 +210,7 @@ class SnippetRenderer:
     def _finish(self, snippet: str, rendered: str) -> Rendered:
         clean = sanitize(rendered)
         result = Rendered(clean, plain_text(clean), tuple(audit(rendered)))
+        if len(_CACHE) > _CACHE_LIMIT:  # a long `mkdocs serve` session: start afresh rather than grow forever
+            _CACHE.clear()
         _CACHE[(self._key, snippet)] = result
         return result

@@ -30,7 +30,8 @@ _Scalar, _Alias = yaml.ScalarEvent, yaml.AliasEvent
 _SequenceStart, _SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 _MappingEnd = yaml.MappingEndEvent
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters YAML's reader refuses (C0 but tab and newlines, DEL, C1 but NEL, U+FFFE/U+FFFF).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 
 
 @dataclass
@@ -161,7 +162,8 @@ def load(text: str) -> Document:
         if kind is _Scalar:
             plain = bool(event.implicit[0]) and not event.style
             value: Any = event.value
-            if plain and value in _NULLS:
+            awaiting_key = bool(stack) and stack[-1][0] == "map" and stack[-1][3] is None
+            if plain and value in _NULLS and not awaiting_key:  # a key is always the text written
                 value = None
             place(value, position, False, plain)
         elif kind is _SequenceStart:

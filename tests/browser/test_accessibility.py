@@ -10,6 +10,8 @@ pytestmark = pytest.mark.browser
 def violations(tab) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # Material animates its header when the page scrolls: measure contrast at rest, not mid-transition.
+    tab.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     result = Axe().run(tab)
     return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result.response["violations"]]
 
