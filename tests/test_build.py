@@ -196,12 +196,16 @@ def test_paragraph_id_collision_is_a_warning(edition: Edition) -> None:
     assert any(m.startswith("docs/index.md:1:1: paragraph 2 cannot take the id 'p2'") for m in result.messages)
 
 
-def test_notes_in_a_subfolder_page(edition: Edition) -> None:
-    edition.write("docs/a/b.md", "# B\n\nA passage here.\n")
-    edition.notes("a/b", "- quote: passage\n  note: N.\n")
+@pytest.mark.parametrize("source, notes, built", [
+    ("docs/a/b.md", "a/b", "a/b/index.html"),                # a page in a subfolder
+    ("docs/other.markdown", "other", "other/index.html"),    # a page with another Markdown suffix
+])
+def test_notes_file_follows_its_page(edition: Edition, source: str, notes: str, built: str) -> None:
+    edition.write(source, "# Page\n\nA passage here.\n")
+    edition.notes(notes, "- quote: passage\n  note: N.\n")
     result = edition.build()
     assert not result.failed, result.messages
-    assert content(result.page("a/b/index.html")).select_one("mark.edition-quote").get_text() == "passage"
+    assert content(result.page(built)).select_one("mark.edition-quote").get_text() == "passage"
 
 
 def test_unanchored_note_fails_strict_but_site_builds_without(edition: Edition) -> None:
@@ -297,11 +301,3 @@ def test_citation_title_is_not_escaped_twice(edition: Edition) -> None:
     edition.write("docs/index.md", "# Peru & Chile\n\nText.\n")
     result = edition.build()
     assert 'data-page-title="Peru &amp; Chile"' in result.page()
-
-
-def test_notes_on_a_markdown_page_with_another_suffix(edition: Edition) -> None:
-    edition.write("docs/other.markdown", "# Other\n\nA passage there.\n")
-    edition.notes("other", "- quote: passage there\n  note: N.\n")
-    result = edition.build()
-    assert not result.failed, result.messages
-    assert content(result.page("other/index.html")).select_one("mark.edition-quote").get_text() == "passage there"
