@@ -16,7 +16,7 @@ import difflib
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import Note
 from .textnorm import NormalizedText, canonical, normalize
@@ -53,11 +53,14 @@ class FlatText:
     text: str
     segments: list[Segment]
     normalized: NormalizedText
+    starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.starts = [segment.start for segment in self.segments]
 
     def segments_between(self, start: int, end: int) -> list[Segment]:
         """Text runs overlapping the flat range [start, end)."""
-        starts = [s.start for s in self.segments]
-        first = max(bisect.bisect_right(starts, start) - 1, 0)
+        first = max(bisect.bisect_right(self.starts, start) - 1, 0)
         found = []
         for segment in self.segments[first:]:
             if segment.start >= end:

@@ -24,10 +24,6 @@ from .loader import load_annotations, page_paths
 from .problems import Problem
 from .render import SnippetRenderer
 
-DEFAULT_OPTIONS = {"annotations": "annotations", "glossary_page": "glossary.md", "link": "first",
-                   "paragraph_numbers": True}
-
-
 class _UsageError(Exception):
     pass
 
@@ -44,10 +40,16 @@ def _site_config(config_file: Path) -> tuple[dict[str, object], list[object], di
         config = load_config(str(config_file))
     except Exception as exc:  # noqa: BLE001 - any error in loading the site configuration is a usage error here
         raise _UsageError(f"{config_file}: cannot load the site configuration: {exc}") from None
-    options = dict(DEFAULT_OPTIONS)
     plugin = config.plugins.get("annotated-edition")
     if plugin is not None:
-        options.update({k: v for k, v in plugin.config.items() if k in DEFAULT_OPTIONS})
+        options = dict(plugin.config)
+    else:  # the plugin's own defaults, from its config class
+        from .plugin import AnnotatedEditionConfig
+
+        defaults = AnnotatedEditionConfig()
+        defaults.load_dict({})
+        defaults.validate()
+        options = dict(defaults)
     extensions = [e for e in config.markdown_extensions if not isinstance(e, EditionExtension)]
     return options, extensions, dict(config.mdx_configs), str(config.docs_dir)
 

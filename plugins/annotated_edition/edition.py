@@ -127,9 +127,7 @@ class Edition:
         }
         self.problems: list[Problem] = list(annotations.problems)
         for entry in self.entries.values():
-            if self.definitions[entry.id].removed:
-                self._report_removed(entry.path, entry.where(("definition",)), self.definitions[entry.id],
-                                     "definition")
+            self._report_removed(entry.path, entry.where(("definition",)), self.definitions[entry.id], "definition")
         for page, note in notes:
             self._report_removed(note.path, note.body_position, self.note_bodies[(page, note.id)],
                                  f"note '{note.id}'")
@@ -271,8 +269,7 @@ class EditionTreeprocessor(Treeprocessor):
 
 def _is_raw_html_paragraph(element: etree.Element) -> bool:
     """A `<p>` that only holds a raw-HTML placeholder is not a paragraph of text."""
-    text = (element.text or "").strip()
-    return len(element) == 0 and text.startswith("\x02wzxhzdk:") and text.endswith("\x03")
+    return len(element) == 0 and PLACEHOLDER.fullmatch((element.text or "").strip()) is not None
 
 
 class _TermLinker:

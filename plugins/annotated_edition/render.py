@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -61,28 +61,33 @@ def sanitize(fragment: str) -> str:
     )
 
 
+def _tag_problems(tag: str, attributes: Iterable[tuple[str, str | None]]) -> list[str]:
+    """What the sanitizer removes from one start tag, in words (the one statement of the allow-list rule)."""
+    tag = tag.lower()
+    if tag not in ALLOWED_TAGS:
+        if tag in DROPPED_WITH_CONTENT:
+            return [f"<{tag}> with its content"]
+        return [f"<{tag}>" if tag in _VOID else f"<{tag}> (its text is kept)"]
+    allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
+    problems = []
+    for name, value in attributes:
+        name = name.lower()
+        if name not in allowed:
+            problems.append(f"attribute {name}=\"{_short(value or '')}\" on <{tag}>")
+        elif name in URL_ATTRIBUTES and value:
+            scheme = _SCHEME.match(_URL_NOISE.sub("", html.unescape(value)))
+            if scheme and scheme.group(1).lower() not in URL_SCHEMES:
+                problems.append(f"link to a '{scheme.group(1).lower()}:' URL on <{tag}>")
+    return problems
+
+
 class _Auditor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.removed: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
-            if tag in DROPPED_WITH_CONTENT:
-                self.removed.append(f"<{tag}> with its content")
-            elif tag in _VOID:
-                self.removed.append(f"<{tag}>")
-            else:
-                self.removed.append(f"<{tag}> (its text is kept)")
-            return
-        allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
-        for name, value in attrs:
-            if name not in allowed:
-                self.removed.append(f"attribute {name}=\"{_short(value or '')}\" on <{tag}>")
-            elif name in URL_ATTRIBUTES and value:
-                scheme = _SCHEME.match(_URL_NOISE.sub("", html.unescape(value)))
-                if scheme and scheme.group(1).lower() not in URL_SCHEMES:
-                    self.removed.append(f"link to a '{scheme.group(1).lower()}:' URL on <{tag}>")
+        self.removed.extend(_tag_problems(tag, attrs))
 
     handle_startendtag = handle_starttag
 
@@ -104,17 +109,10 @@ def _looks_clean(fragment: str) -> bool:
     if "<!--" in fragment or "<?" in fragment or "<!" in fragment:
         return False
     for match in _TAG.finditer(fragment):
-        tag = match.group(2).lower()
-        if tag not in ALLOWED_TAGS:
+        attributes = ((name, value[1:-1] if value[:1] in "\"'" and value else value)
+                      for name, value in _ATTRIBUTE.findall(match.group(3)))
+        if _tag_problems(match.group(2), attributes):
             return False
-        allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
-        for name, value in _ATTRIBUTE.findall(match.group(3)):
-            if name.lower() not in allowed:
-                return False
-            if name.lower() in URL_ATTRIBUTES and value:
-                scheme = _SCHEME.match(_URL_NOISE.sub("", html.unescape(value.strip("\"'"))))
-                if scheme and scheme.group(1).lower() not in URL_SCHEMES:
-                    return False
     return True
 
 
