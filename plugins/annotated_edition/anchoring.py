@@ -31,7 +31,7 @@ PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
 """Python-Markdown's placeholder for a stashed piece of raw HTML (group 1: its index)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """One run of text in the tree: ``element.text`` or ``element.tail``."""
 

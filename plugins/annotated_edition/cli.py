@@ -65,7 +65,7 @@ def check(path: Path) -> tuple[list[Problem], dict[str, int]]:
     pages = page_paths(docs)
     annotations = load_annotations(root, root / str(options["annotations"]), set(pages))
     edition = Edition(annotations, SnippetRenderer(extensions, configs), str(options["link"]))
-    problems = list(edition.problems)
+    page_problems: list[Problem] = []
     extension = EditionExtension(edition)
     md = markdown.Markdown(extensions=[*extensions, extension], extension_configs=configs)
     anchored = 0
@@ -76,15 +76,17 @@ def check(path: Path) -> tuple[list[Problem], dict[str, int]]:
             source = (docs / pages[page]).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             where = Path(os.path.relpath(docs / pages[page], root)).as_posix()
-            problems.append(Problem(where, 1, 1, f"the page cannot be read as UTF-8 text ({error}); save it as "
+            page_problems.append(Problem(where, 1, 1, f"the page cannot be read as UTF-8 text ({error}); save it as "
                                                  "UTF-8 so its notes can be anchored"))
             continue
         extension.start_page(context)
         md.reset()
         md.convert(_strip_front_matter(source))
-        problems.extend(context.problems)
+        page_problems.extend(context.problems)
         anchored += len(context.anchored)
     extension.start_page(None)
+    # The definitions and notes were rendered on another core meanwhile, where possible.
+    problems = [*edition.problems, *edition.rendering_problems(), *page_problems]
     summary = {"entries": len(annotations.entries), "notes": anchored,
                "notes_total": sum(len(n) for n in annotations.notes.values()), "pages": len(pages),
                "problems": len(problems)}

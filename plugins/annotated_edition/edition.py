@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
+from . import collector
 from .anchoring import PLACEHOLDER, Anchor, AnchorError, flatten, find_anchor, wrap
 from .matcher import Form, FormMatcher
 from .model import Annotations, GlossaryEntry, Note, Source
 from .problems import Problem
-from .render import Rendered, SnippetRenderer
+from .render import Rendered, RenderJob, SnippetRenderer
 
 # The SPEC's list (headings, links, code, pre, abbr), plus elements that are code-like, defining or not text.
 NEVER_LINKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "abbr", "kbd", "samp",
@@ -30,11 +31,15 @@ NEVER_LINKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre"
 HIDDEN_FROM_QUOTES = frozenset({"headerlink", "edition-pnum", "footnote-ref"})
 NOTE_TYPE_LABELS = {"context": "Context", "translation": "Translation", "correction": "Correction",
                     "citation": "Citation"}
+NOTES_TITLE = "Editorial notes"
+NOTES_TITLE_ID = "edition-notes-title"
+# The notes section's opening tag as Python-Markdown serializes it (attributes in lexical order).
+NOTES_SECTION_START = f'<section aria-labelledby="{NOTES_TITLE_ID}" class="edition-notes">'
 TREEPROCESSOR_PRIORITY = -10
 """After MkDocs' `relpath` (0): term links carry ready relative URLs and are not re-validated."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Occurrence:
     """A linked form on a page, for the glossary's back-links."""
 
@@ -64,17 +69,23 @@ _SEARCH_NOISE = re.compile(
     r'|<sup class="edition-note-ref" id="note-ref-[a-z0-9-]+"><a aria-label="Editorial note \d+" '
     r'class="footnote-ref" href="#note-[a-z0-9-]+">\d+</a></sup>')
 _TERM_LINK = re.compile(r'<a class="edition-term" [^>]*>(.*?)</a>', re.S)
+# Placeholders the treeprocessor leaves for what is rendered on another core (see Edition.finish_html).
+_NOTE_PLACEHOLDER = re.compile(r"<!--edition-note:(\d+):(\d+)-->")
+_TERM_LINK_START = re.compile(r'<a class="edition-term" data-term="([a-z0-9-]+)"')
+_MARK = re.compile(r"</?mark\b[^>]*>")
 
 
 def searchable_html(content: str) -> str:
     """A page's HTML as search should index it: the reading text, without the edition's apparatus.
 
-    Paragraph and note numbers go (they are not words of the text) and term
-    links become their words: the search index, built in pure Python, pays for
-    every element, and its result snippets read better without stray numbers.
-    Term links never contain another link, so the first `</a>` closes each.
+    Paragraph and note numbers go (they are not words of the text), term
+    links become their words and highlights lose their tags (Material's index
+    keeps no `mark`, so dropping them changes nothing in it): the search
+    index, built in pure Python, pays for every element, and its result
+    snippets read better without stray numbers.  Term links never contain
+    another link, so the first `</a>` closes each.
     """
-    return _TERM_LINK.sub(r"\1", _SEARCH_NOISE.sub("", content))
+    return _MARK.sub("", _TERM_LINK.sub(r"\1", _SEARCH_NOISE.sub("", content)))
 
 
 def format_source(source: Source) -> str:
@@ -106,10 +117,27 @@ def format_sources(sources: Sequence[Source], heading: str = "Sources") -> str:
             f"<ol>{items}</ol></div>")
 
 
-class Edition:
-    """The edition as the build sees it: entries, matcher, rendered text."""
+@dataclass(frozen=True)
+class _RenderedText:
+    definitions: dict[str, Rendered]
+    titles: dict[str, str]
+    note_bodies: list[Rendered]     # in the order of Edition.note_index
+    problems: list[Problem]
+    title_attributes: dict[str, str]  # the titles escaped for an attribute
 
-    def __init__(self, annotations: Annotations, renderer: SnippetRenderer, link_default: str = "first") -> None:
+
+class Edition:
+    """The edition as the build sees it: entries, matcher, rendered text.
+
+    The rendered definitions and notes are not needed until every page has
+    been converted: pages carry placeholders for them (note bodies, link
+    titles) that :meth:`finish_html` fills.  So rendering starts here, on
+    another core where possible (:class:`~.render.RenderJob`), and is
+    collected the first time a rendered text is asked for.
+    """
+
+    def __init__(self, annotations: Annotations, renderer: SnippetRenderer, link_default: str = "first", *,
+                 background: bool | None = None) -> None:
         self.annotations = annotations
         self.entries: dict[str, GlossaryEntry] = annotations.entries
         self.link_default = link_default
@@ -117,29 +145,101 @@ class Edition:
             Form(entry.id, form, entry.match_case)
             for entry in self.entries.values() for form in entry.forms
         )
-        notes = [(page, note) for page, page_notes in annotations.notes.items() for note in page_notes]
-        rendered = renderer.render([e.definition for e in self.entries.values()] + [n.note for _, n in notes])
-        self.definitions: dict[str, Rendered] = dict(zip(self.entries, rendered))
-        # The plain-text tooltip of every link to an entry, computed once per build.
-        self.titles: dict[str, str] = {key: value.first_sentence for key, value in self.definitions.items()}
-        self.note_bodies: dict[tuple[str, str], Rendered] = {
-            (page, note.id): body for (page, note), body in zip(notes, rendered[len(self.entries):])
-        }
+        self._notes = [(page, note) for page, page_notes in annotations.notes.items() for note in page_notes]
+        # A note's place in that list names its body in the placeholder a page carries.
+        self.note_index: dict[tuple[str, str], int] = {
+            (page, note.id): index for index, (page, note) in enumerate(self._notes)}
         self.problems: list[Problem] = list(annotations.problems)
-        for entry in self.entries.values():
-            self._report_removed(entry.path, entry.where(("definition",)), self.definitions[entry.id], "definition")
-        for page, note in notes:
-            self._report_removed(note.path, note.body_position, self.note_bodies[(page, note.id)],
-                                 f"note '{note.id}'")
+        """Problems found in loading; those found in rendering come with :meth:`rendering_problems`."""
+        self._job = RenderJob(renderer, [e.definition for e in self.entries.values()] +
+                              [n.note for _, n in self._notes], background=background)
+        self._rendered: _RenderedText | None = None
 
-    def _report_removed(self, path: str, position: tuple[int, int], rendered: Rendered, what: str) -> None:
-        for removed in rendered.removed:
-            self.problems.append(Problem(path, *position, f"the {what} contains {removed}, which was removed "
-                                                          "from the page for safety; use plain Markdown instead"))
+    def _collect(self) -> _RenderedText:
+        if self._rendered is None:
+            rendered = self._job.result()
+            definitions = dict(zip(self.entries, rendered))
+            # The plain-text tooltip of every link to an entry, computed once per build.
+            titles = {key: value.first_sentence for key, value in definitions.items()}
+            bodies = rendered[len(self.entries):]
+            problems: list[Problem] = []
+            for entry in self.entries.values():
+                if definitions[entry.id].removed:
+                    problems += _removed(entry.path, entry.where(("definition",)), definitions[entry.id],
+                                         "definition")
+            for (_, note), body in zip(self._notes, bodies):
+                if body.removed:
+                    problems += _removed(note.path, note.body_position, body, f"note '{note.id}'")
+            self._rendered = _RenderedText(definitions, titles, bodies, problems,
+                                           {key: html.escape(title, quote=True) for key, title in titles.items()})
+        return self._rendered
+
+    @property
+    def definitions(self) -> dict[str, Rendered]:
+        """Each entry's rendered definition, by entry id."""
+        return self._collect().definitions
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Each entry's tooltip text (the first sentence of its definition), by entry id."""
+        return self._collect().titles
+
+    def note_body(self, page: str, note_id: str) -> Rendered:
+        """The rendered text of note ``note_id`` on ``page``."""
+        return self._collect().note_bodies[self.note_index[(page, note_id)]]
+
+    def rendering_problems(self) -> list[Problem]:
+        """What the sanitizer removed from definitions and notes (waits for the rendering)."""
+        return self._collect().problems
+
+    def cancel(self) -> None:
+        """Stop rendering in the background (the build failed)."""
+        self._job.cancel()
+
+    def finish_html(self, content: str) -> str:
+        """Fill a converted page's placeholders: note bodies and the titles of term links."""
+        rendered = self._collect()
+
+        def note(match: re.Match[str]) -> str:
+            index = int(match.group(1))
+            item = self._notes[index][1]
+            return (f"<p class=\"edition-note__type\">{NOTE_TYPE_LABELS[item.type]}</p>"
+                    f"{rendered.note_bodies[index].html}{format_sources(item.sources)}"
+                    f"<a class=\"edition-note__backref\" href=\"#note-ref-{item.id}\" "
+                    f"aria-label=\"Back to the passage of note {match.group(2)}\">↩</a>")
+
+        titles = rendered.title_attributes
+        content = _NOTE_PLACEHOLDER.sub(note, content)
+        return _TERM_LINK_START.sub(lambda match: f'{match.group(0)} title="{titles[match.group(1)]}"', content)
+
+    def search_html(self, content: str) -> str:
+        """A converted page's HTML (placeholders unfilled) as search should index it.
+
+        The reading text without the apparatus (:func:`searchable_html`), and
+        the notes as a heading and one paragraph of plain text each: their
+        type labels, sources and back-links are not worth finding, and
+        Material's search parser pays for every element in pure Python.
+        """
+        rendered = self._collect()
+        start = content.find(NOTES_SECTION_START)
+        if start != -1:
+            # Sanitized note bodies cannot hold a <section>: the first closing tag is the section's.
+            end = content.find("</section>", start)
+            end = len(content) if end == -1 else end + len("</section>")
+            notes = "".join(f"<p>{html.escape(rendered.note_bodies[int(index)].text, quote=False)}</p>"
+                            for index, _ in _NOTE_PLACEHOLDER.findall(content, start, end))
+            content = (content[:start] + f'<h2 id="{NOTES_TITLE_ID}">{NOTES_TITLE}</h2>{notes}'
+                       + content[end:])
+        return searchable_html(content)
 
     def link_mode(self, entry_id: str) -> str:
         """`first`, `all` or `none` for this entry."""
         return self.entries[entry_id].link or self.link_default
+
+
+def _removed(path: str, position: tuple[int, int], rendered: Rendered, what: str) -> list[Problem]:
+    return [Problem(path, *position, f"the {what} contains {removed}, which was removed from the page for "
+                                     "safety; use plain Markdown instead") for removed in rendered.removed]
 
 
 class EditionExtension(markdown.Extension):
@@ -173,6 +273,10 @@ class EditionTreeprocessor(Treeprocessor):
         page = self.extension.page
         if page is None:
             return
+        with collector.paused():  # many short-lived objects, no cycles (see collector.py)
+            self._run(root, page)
+
+    def _run(self, root: etree.Element, page: PageContext) -> None:
         edition = self.extension.edition
         paragraph_of = self._number_paragraphs(root, page) if page.paragraph_numbers else {}
         if page.link_terms and edition.matcher.size:
@@ -248,22 +352,18 @@ class EditionTreeprocessor(Treeprocessor):
 
     def _notes_section(self, anchors: Sequence[Anchor], page: PageContext, edition: Edition,
                        number: dict[str, int]) -> etree.Element:
-        section = etree.Element("section", {"class": "edition-notes", "aria-labelledby": "edition-notes-title"})
-        title = etree.SubElement(section, "h2", {"id": "edition-notes-title", "class": "edition-notes__title"})
-        title.text = "Editorial notes"
+        section = etree.Element("section", {"class": "edition-notes", "aria-labelledby": NOTES_TITLE_ID})
+        title = etree.SubElement(section, "h2", {"id": NOTES_TITLE_ID, "class": "edition-notes__title"})
+        title.text = NOTES_TITLE
         items = etree.SubElement(section, "ol", {"class": "edition-notes__list"})
         for anchor in anchors:
             note = anchor.note
             item = etree.SubElement(items, "li", {"id": f"note-{note.id}",
                                                    "class": f"edition-note edition-note--{note.type}"})
-            body = edition.note_bodies[(page.src_path, note.id)]
-            label = NOTE_TYPE_LABELS[note.type]
-            content = (f"<p class=\"edition-note__type\">{label}</p>{body.html}"
-                       f"{format_sources(note.sources)}"
-                       f"<a class=\"edition-note__backref\" href=\"#note-ref-{note.id}\" "
-                       f"aria-label=\"Back to the passage of note {number[note.id]}\">↩</a>")
             holder = etree.SubElement(item, "div", {"class": "edition-note__body"})
-            holder.text = self.md.htmlStash.store(content)
+            # The body is rendered on another core meanwhile: Edition.finish_html fills it in.
+            index = edition.note_index[(page.src_path, note.id)]
+            holder.text = self.md.htmlStash.store(f"<!--edition-note:{index}:{number[note.id]}-->")
         return section
 
 
@@ -367,8 +467,7 @@ class _TermLinker:
             self.page.linked_entries.append(entry_id)
         anchor = f"term-{entry_id}-{ordinal}"
         attributes = {"class": "edition-term", "data-term": entry_id, "id": anchor,
-                      "href": f"{self.page.glossary_href}#{entry_id}",
-                      "title": self.edition.titles[entry_id]}
+                      "href": f"{self.page.glossary_href}#{entry_id}"}  # its title: Edition.finish_html
         if entry.lang:
             attributes["lang"] = entry.lang
         link = etree.Element("a", attributes)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -40,10 +41,17 @@ def initial(term: str) -> str:
     return first if first.isalpha() else "#"
 
 
+# An edition's entries by letter, sorted once per build (the page's source, its HTML, its search view).
+_GROUPS: weakref.WeakKeyDictionary[Edition, dict[str, list[GlossaryEntry]]] = weakref.WeakKeyDictionary()
+
+
 def _groups(edition: Edition) -> dict[str, list[GlossaryEntry]]:
-    groups: dict[str, list[GlossaryEntry]] = {}
-    for entry in sorted(edition.entries.values(), key=lambda e: sort_key(e.term)):
-        groups.setdefault(initial(entry.term), []).append(entry)
+    groups = _GROUPS.get(edition)
+    if groups is None:
+        groups = {}
+        for entry in sorted(edition.entries.values(), key=lambda e: sort_key(e.term)):
+            groups.setdefault(initial(entry.term), []).append(entry)
+        _GROUPS[edition] = groups
     return groups
 
 
@@ -64,16 +72,15 @@ def glossary_sections(edition: Edition, *, for_search: bool = False) -> list[str
     """Each letter's entries as HTML, in the order of :func:`glossary_markdown`'s placeholders.
 
     ``for_search``: only headwords and definitions, the part of an entry worth
-    finding through the site's search (which pays for every element in pure Python).
+    finding through the site's search, as one paragraph of plain text each
+    (Material's search parser pays for every element in pure Python).
     """
-    build = _search_entry_html if for_search else _entry_html
-    return [f'<dl class="edition-glossary">{"".join(build(edition, e) for e in entries)}</dl>'
+    if for_search:
+        return ["".join(f"<p>{html.escape(e.term, quote=False)}: "
+                        f"{html.escape(edition.definitions[e.id].text, quote=False)}</p>" for e in entries)
+                for entries in _groups(edition).values()]
+    return [f'<dl class="edition-glossary">{"".join(_entry_html(edition, e) for e in entries)}</dl>'
             for entries in _groups(edition).values()]
-
-
-def _search_entry_html(edition: Edition, entry: GlossaryEntry) -> str:
-    return (f'<dt>{html.escape(entry.term)}</dt>'
-            f'<dd>{edition.definitions[entry.id].html}</dd>')
 
 
 def fill_entries(content: str, sections: Sequence[str]) -> str:

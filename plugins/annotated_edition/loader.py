@@ -23,6 +23,7 @@ from typing import Any
 
 import fastjsonschema
 
+from . import collector
 from .matcher import form_key
 from .model import Annotations, GlossaryEntry, Note, Source
 from .problems import Problem
@@ -312,6 +313,11 @@ def load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None =
     it); ``pages`` is the set of page paths under ``docs/`` (``a/b.md``), used
     to find notes files without a page (``None`` skips that check).
     """
+    with collector.paused():  # many small objects, no cycles (see collector.py)
+        return _load_annotations(root, annotations_dir, pages)
+
+
+def _load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None) -> Annotations:
     result = Annotations()
     problems = result.problems
     files: list[str] = []

@@ -5,11 +5,21 @@ keyed on their canonical, case-folded spelling.  One scan of a text node
 yields every candidate; candidates are then filtered by the whole-word rule
 and the case rule, and overlaps are resolved leftmost-longest.  Nothing here
 loops over entries.
+
+A plain automaton would also report every form found inside a longer word
+(in a book, most candidates), each to be refused one by one in Python.  So
+the automaton reads the text's *word shape*, in which every character that is
+not a word character is a space, and a form that begins or ends with a word
+character is keyed with a space on that side: it can only be found where a
+word begins or ends.  Candidates are then checked against the text itself
+(the shape maps every punctuation mark to a space) and by the exact
+whole-word rule (which also counts combining marks as part of a word).
 """
 
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,6 +46,31 @@ class FormMatch:
     entry_id: str
 
 
+_ASCII_SHAPE = bytes(c if chr(c).isalnum() or chr(c) == "_" else 32 for c in range(128)) + bytes([32] * 128)
+_NOT_WORD = re.compile(r"\W")  # the complement of str.isalnum() and "_"
+
+
+def word_shape(text: str) -> str:
+    """``text`` with every character that is not a word character as a space (same length)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_SHAPE).decode("ascii")
+    return _NOT_WORD.sub(" ", text)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+@dataclass(frozen=True)
+class _Key:
+    """Forms that share a word shape: each folded spelling with its forms, in the order given."""
+
+    length: int         # of the automaton key, boundary spaces included
+    leading_space: int  # 1 when the key starts with a boundary space
+    trailing_space: int
+    spellings: tuple[tuple[str, tuple[Form, ...]], ...]
+
+
 class FormMatcher:
     """A compiled matcher for a fixed set of forms.
 
@@ -52,10 +87,13 @@ class FormMatcher:
             if not spelled:
                 continue
             form = Form(form.entry_id, spelled, form.match_case)
-            key = fold_case(spelled)
-            existing = self._automaton.get(key, None)
-            variants = existing[1] if existing else ()
-            self._automaton.add_word(key, (len(key), variants + (form,)))
+            folded = fold_case(spelled)
+            leading, trailing = int(_is_word(folded[0])), int(_is_word(folded[-1]))
+            shape = " " * leading + word_shape(folded) + " " * trailing
+            existing: _Key | None = self._automaton.get(shape, None)
+            spellings = dict(existing.spellings) if existing else {}
+            spellings[folded] = spellings.get(folded, ()) + (form,)
+            self._automaton.add_word(shape, _Key(len(shape), leading, trailing, tuple(spellings.items())))
             count += 1
         self.size = count
         if count:
@@ -69,15 +107,21 @@ class FormMatcher:
         canon = norm.text
         folded = fold_case(canon)
         candidates: list[tuple[int, int, str]] = []
-        for end_index, (length, variants) in self._automaton.iter(folded):
-            end = end_index + 1
-            start = end - length
-            if not _edges_ok(canon, start, end):
-                continue
-            for form in variants:
-                if not form.match_case or canon[start:end] == form.text:
-                    candidates.append((start, end, form.entry_id))
+        # Padded with a space on each side, so that the text's edges are word edges; offsets shift by one.
+        for last, key in self._automaton.iter(" " + word_shape(folded) + " "):
+            start = last - key.length + 1 + key.leading_space - 1
+            end = last + 1 - key.trailing_space - 1
+            found = folded[start:end]
+            for spelling, variants in key.spellings:
+                if spelling != found:
+                    continue
+                if not _edges_ok(canon, start, end):
                     break
+                for form in variants:
+                    if not form.match_case or canon[start:end] == form.text:
+                        candidates.append((start, end, form.entry_id))
+                        break
+                break
         if not candidates:
             return []
         # Where forms overlap the longest wins (the leftmost, between equals).

@@ -2,16 +2,18 @@
 
 Hooks, in build order:
 
-* ``on_config``: load and validate ``annotations/``, render definitions and
-  notes with the site's own Markdown extensions, compile the matcher, and add
-  the edition's treeprocessor to the site's Markdown extensions.
+* ``on_config``: load and validate ``annotations/``, compile the matcher,
+  start rendering definitions and notes with the site's own Markdown
+  extensions (on another core where possible), and add the edition's
+  treeprocessor to the site's Markdown extensions.
 * ``on_files``: add the generated glossary page and the edition's CSS and JS.
 * ``on_page_markdown`` / ``on_page_content``: tell the treeprocessor which
   page it is on, then collect what it found (links, problems); the glossary
   page gets its entries.
 * ``on_page_context``: search (priority 0) indexes the reading text, without
   the edition's apparatus; the full content is restored for the template.
-* ``on_env``: every page has rendered: collect the glossary's back-links.
+* ``on_env``: every page has rendered: the rendered definitions and notes
+  fill the pages' placeholders and the glossary; collect its back-links.
 * ``on_post_page``: back-links into the glossary; each annotated page gets
   the definitions its tooltips show and its citation data.
 * ``on_serve``: rebuild when anything under ``annotations/`` changes.
@@ -33,7 +35,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from .edition import Edition, EditionExtension, PageContext, searchable_html
+from .edition import Edition, EditionExtension, PageContext
 from .glossary import PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections
 from .loader import MARKDOWN_SUFFIXES, load_annotations, page_paths
 from .problems import Problem
@@ -97,6 +99,9 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             target.append(f"{ASSET_DIR}/{name}")  # type: ignore[arg-type]
         self.contexts: dict[str, tuple[Page, PageContext]] = {}
         self.glossary_page: Page | None = None
+        self._unfinished: dict[str, str] = {}
+        # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
+        self._search = any(name.split("/")[-1] == "search" for name in config.plugins)
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
@@ -138,11 +143,9 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         self.extension.start_page(None)
         if page.file.src_uri == self.glossary_file.src_uri:
-            self.glossary_page = page
+            self.glossary_page = page  # its entries go in once the definitions are rendered (on_env)
             self._report_glossary_id_clashes(page)
-            self._glossary_for_search = fill_entries(html, glossary_sections(self.edition, for_search=True))
-            return fill_entries(html, glossary_sections(self.edition))
-        if page.file.src_uri in self.contexts:
+        elif page.file.src_uri in self.contexts:
             report(self.contexts[page.file.src_uri][1].problems)
         return html
 
@@ -163,12 +166,15 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     @event_priority(100)
     def _give_search_the_reading_text(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
         """Before search (priority 0) indexes the page: hand it the text without the apparatus."""
+        if not self._search:
+            return context
         if page is self.glossary_page and page.content:
             self._full_content = page.content
-            page.content = self._glossary_for_search
-        elif page.file.src_uri in self.contexts and page.content:
+            page.content = fill_entries(self._unfinished[page.file.src_uri],
+                                        glossary_sections(self.edition, for_search=True))
+        elif page.file.src_uri in self._unfinished and page.content:
             self._full_content = page.content
-            page.content = searchable_html(page.content)
+            page.content = self.edition.search_html(self._unfinished[page.file.src_uri])
         return context
 
     @event_priority(-100)
@@ -182,12 +188,26 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
 
     on_page_context = CombinedEvent(_give_search_the_reading_text, _restore_page_content)
 
+    @event_priority(50)
     def on_env(self, env: Any, config: MkDocsConfig, files: Files) -> Any:
-        """Every page has rendered: collect the back-links for the glossary page."""
+        """Every page is converted: fill in what was rendered meanwhile, and collect the back-links.
+
+        Early (priority 50), so that other plugins' `on_env` see finished pages.
+        """
+        report(self.edition.rendering_problems())
+        # Pages keep their unfinished HTML too: search gets its own view of it (on_page_context).
+        self._unfinished: dict[str, str] = {}
+        for page, _ in self.contexts.values():
+            if page.content is not None:
+                self._unfinished[page.file.src_uri] = page.content
+                page.content = self.edition.finish_html(page.content)
         glossary = self.glossary_page
         self.backlinks: dict[str, list[PageLinks]] = {}
         if glossary is None:
             return env
+        if glossary.content is not None:
+            self._unfinished[glossary.file.src_uri] = glossary.content
+            glossary.content = fill_entries(glossary.content, glossary_sections(self.edition))
         for page, context in self.contexts.values():
             by_entry: dict[str, list[tuple[str, int | None]]] = {}
             for occurrence in context.occurrences:
@@ -226,6 +246,24 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         output = _insert_after_body(output, block)
         # Apply a stored "clean reading" choice before the first paint.
         return _insert_before_head_end(output, _CLEAN_READING_EARLY)
+
+    @event_priority(-100)
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        """The site is written: let go of the build's pages and texts.
+
+        The next build (`mkdocs serve`) starts afresh in `on_config`; what is
+        worth keeping across builds lives in the loader's and renderer's caches.
+        """
+        self.contexts = {}
+        self._unfinished = {}
+        self.backlinks = {}
+        self.glossary_page = None
+
+    def on_build_error(self, error: Exception) -> None:
+        """A failed build: stop rendering in the background."""
+        edition = getattr(self, "edition", None)
+        if edition is not None:
+            edition.cancel()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         if self.annotations_dir.is_dir():

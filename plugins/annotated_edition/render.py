@@ -8,8 +8,15 @@ and names each thing that will go, for the warning the contract requires.
 
 from __future__ import annotations
 
+import gc
 import html
+import os
+import pickle
 import re
+import signal
+import sys
+import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -177,12 +184,22 @@ class SnippetRenderer:
         self._md = markdown.Markdown(extensions=list(extensions), extension_configs=extension_configs)
         self._key = repr((sorted(map(repr, extensions)), sorted(extension_configs.items(), key=repr)))
 
+    def cached(self, snippet: str) -> Rendered | None:
+        """The snippet's rendering from an earlier build of this process, if any."""
+        return _CACHE.get((self._key, snippet))
+
+    def remember(self, snippet: str, result: Rendered) -> None:
+        """Keep a rendering (made here or by a worker) for later builds of this process."""
+        if len(_CACHE) > _CACHE_LIMIT:  # a long `mkdocs serve` session: start afresh rather than grow forever
+            _CACHE.clear()
+        _CACHE[(self._key, snippet)] = result
+
     def render(self, snippets: Sequence[str]) -> list[Rendered]:
         """Render ``snippets`` (Markdown) to sanitized HTML, in the same order."""
         results: dict[int, Rendered] = {}
         batch: list[int] = []
         for index, snippet in enumerate(snippets):
-            cached = _CACHE.get((self._key, snippet))
+            cached = self.cached(snippet)
             if cached is not None:
                 results[index] = cached
             elif (_SPLIT in snippet or "[^" in snippet or "```" in snippet or "~~~" in snippet or "<" in snippet
@@ -208,7 +225,141 @@ class SnippetRenderer:
     def _finish(self, snippet: str, rendered: str) -> Rendered:
         clean = sanitize(rendered)
         result = Rendered(clean, plain_text(clean), tuple(audit(rendered)))
-        if len(_CACHE) > _CACHE_LIMIT:  # a long `mkdocs serve` session: start afresh rather than grow forever
-            _CACHE.clear()
-        _CACHE[(self._key, snippet)] = result
+        self.remember(snippet, result)
         return result
+
+
+# Below this many snippets to render, a worker costs more than it saves.
+BACKGROUND_MINIMUM = 64
+BACKGROUND_SWITCH = "ANNOTATED_EDITION_BACKGROUND"
+"""Set to 0 to render in the build's own process, never in a worker."""
+
+
+def background_possible() -> bool:
+    """May a worker be forked here?  Linux only, and only from a single-threaded process.
+
+    Forking a process that runs other threads (`mkdocs serve` rebuilds from
+    its server thread) can copy a lock in a held state; macOS and Windows
+    have no safe fork.  Everywhere else the work is done in this process.
+    """
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+            and os.environ.get(BACKGROUND_SWITCH, "1") != "0")
+
+
+class RenderJob:
+    """Rendering of many snippets, started now and collected with :meth:`result`.
+
+    A build needs the rendered definitions and notes only once every page
+    has been converted (for the glossary page, the notes sections and the
+    tooltips), so a cold build renders them in a forked worker on another
+    core while this process converts the pages.  The worker sends its results
+    back pickled through a pipe.  Wherever a worker is not possible, or it
+    fails, the snippets are rendered here when the result is asked for.
+    Snippets already rendered by an earlier build of this process come from
+    the renderer's cache, never from a worker.
+    """
+
+    def __init__(self, renderer: SnippetRenderer, snippets: Sequence[str], *, background: bool | None = None) -> None:
+        self._renderer = renderer
+        self._snippets = list(snippets)
+        self._missing = [i for i, snippet in enumerate(self._snippets) if renderer.cached(snippet) is None]
+        self._results: list[Rendered] | None = None
+        self._worker: tuple[int, int] | None = None   # (process id, read end of the pipe)
+        self._frozen = False
+        self.in_background = False
+        if background is None:
+            background = background_possible() and len(self._missing) >= BACKGROUND_MINIMUM
+        if background and self._missing:
+            self._start_worker()
+
+    def _start_worker(self) -> None:
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        read_end, write_end = os.pipe()
+        # What exists now is shared with the worker and lives through the build: frozen, the
+        # collector neither scans it again in this process nor writes to its pages in the
+        # worker's copy (Python's advice for fork).  Unfrozen once the worker is collected.
+        gc.freeze()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or process slots: render here instead
+            gc.unfreeze()
+            os.close(read_end)
+            os.close(write_end)
+            return
+        if pid == 0:  # the worker: render, send, and leave without running the parent's exit handlers
+            status = 0
+            try:
+                os.close(read_end)
+                gc.disable()  # short-lived: collecting cycles would only cost time
+                rendered = self._renderer.render([self._snippets[i] for i in self._missing])
+                payload = pickle.dumps(rendered, protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(payload)
+            except BaseException:  # noqa: BLE001 - the parent renders in its own process instead
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self._worker = (pid, read_end)
+        self._frozen = True
+        self.in_background = True
+        self._finalizer = weakref.finalize(self, _stop_worker, pid, read_end)
+
+    def result(self) -> list[Rendered]:
+        """The rendered snippets, in order (waits for the worker if there is one)."""
+        if self._results is None:
+            rendered = self._collect() if self._worker is not None else None
+            if rendered is None or len(rendered) != len(self._missing):
+                rendered = self._renderer.render([self._snippets[i] for i in self._missing])
+            else:
+                for index, result in zip(self._missing, rendered):
+                    self._renderer.remember(self._snippets[index], result)
+            by_index = dict(zip(self._missing, rendered))
+            self._results = [by_index[i] if i in by_index else self._renderer.cached(snippet) or
+                             self._renderer.render([snippet])[0] for i, snippet in enumerate(self._snippets)]
+        return self._results
+
+    def _collect(self) -> list[Rendered] | None:
+        assert self._worker is not None
+        pid, read_end = self._worker
+        self._worker = None
+        self._finalizer.detach()
+        self._thaw()
+        with os.fdopen(read_end, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not payload:
+            return None
+        try:
+            rendered = pickle.loads(payload)  # noqa: S301 - our own worker's output
+        except Exception:  # noqa: BLE001 - a truncated payload: render here instead
+            return None
+        return rendered if isinstance(rendered, list) else None
+
+    def cancel(self) -> None:
+        """Stop a worker whose result is no longer wanted (a build that failed)."""
+        if self._worker is not None:
+            self._worker = None
+            self._finalizer()
+        self._thaw()
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
+
+
+def _stop_worker(pid: int, read_end: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    try:
+        os.close(read_end)
+    except OSError:
+        pass
