@@ -301,3 +301,47 @@ def test_citation_title_is_not_escaped_twice(edition: Edition) -> None:
     edition.write("docs/index.md", "# Peru & Chile\n\nText.\n")
     result = edition.build()
     assert 'data-page-title="Peru &amp; Chile"' in result.page()
+
+
+def test_search_indexes_notes_as_plain_text_and_the_glossary_by_headword_and_definition(edition: Edition) -> None:
+    """Material's search: each note is one paragraph under "Editorial notes"; labels, sources, back-links stay out."""
+    from bs4 import BeautifulSoup
+
+    configure(edition, theme="material")
+    edition.entry("cholo", CHOLO)   # its source: "A dictionary", "A publisher"
+    edition.entry("caviar", CAVIAR)
+    edition.entry("zeta", "term: Zeta\nforms: [zetas]\n"
+                          "definition: The **last** one, see [this](https://example.org).\n")
+    edition.write("docs/index.md", "# Home\n\nThe cholo said a passage here.\n\nLater, a third passage.\n")
+    edition.notes("index", """\
+        - quote: a passage here
+          note: Checked against *a source*, see [the report](https://example.org/report).
+          sources:
+            - title: A report on mining
+              publisher: The Ministry
+        - quote: a third passage
+          type: translation
+          note: In Spanish, **gesta**.
+        """)
+    result = edition.build()
+    assert not result.failed, result.messages
+    docs = json.loads((result.site / "search" / "search_index.json").read_text())["docs"]
+
+    def text(doc: dict) -> str:
+        return " ".join(BeautifulSoup(doc["text"], "html.parser").get_text(" ").split())
+
+    home = [doc for doc in docs if not doc["location"].startswith("glossary/")]
+    notes = [doc for doc in home if doc["title"] == "Editorial notes"]
+    assert len(notes) == 1, home
+    # The notes' text in reading order, as plain text, and nothing else: no numbers, labels, sources, "↩".
+    assert text(notes[0]) == "Checked against a source, see the report. In Spanish, gesta."
+    everything = " ".join(text(doc) + " " + doc["title"] for doc in home)
+    for absent in ("Context", "Translation", "A report on mining", "The Ministry", "↩", "Sources"):
+        assert absent not in everything, absent
+
+    glossary = " ".join(text(doc) for doc in docs if doc["location"].startswith("glossary/"))
+    for entry in ("cholo: A charged word for people of mixed or Indigenous descent. Second sentence.",
+                  "caviar: The affluent left.", "Zeta: The last one, see this."):
+        assert entry in glossary, glossary
+    for absent in ("A dictionary", "A publisher", "Also in the text as", "zetas", "See also", "In the text"):
+        assert absent not in glossary, absent

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from annotated_edition.matcher import Form, FormMatcher
-from annotated_edition.textnorm import canonical, is_word_char, normalize
+from annotated_edition.textnorm import canonical, fold_case, is_word_char, normalize
 
 
 def find(forms: list[tuple[str, str] | tuple[str, str, bool]], text: str) -> list[tuple[str, str]]:
@@ -154,3 +155,118 @@ def test_linking_preserves_the_text_and_links_whole_words_only(forms: list[str],
             assert not is_word_char(before[-1])
         if isinstance(after, str) and after and is_word_char(surface[-1]):
             assert not is_word_char(after[0])
+
+
+# -- the matcher against a brute-force reference ------------------------------------
+
+def reference_find(forms: list[tuple[str, str, bool]], text: str) -> list[tuple[int, int, str]]:
+    """Every form found by trying each position, the SPEC's rules applied one by one.
+
+    ``text`` must be canonical already (offsets in it are then those `find` returns).
+    Where forms have the same folded spelling, the first given whose case rule
+    holds names the occurrence.
+    """
+    folded = fold_case(text)
+    found: dict[tuple[int, int], str] = {}
+    for entry_id, raw, match_case in forms:
+        spelled = canonical(raw).strip()
+        if not spelled:
+            continue
+        needle, haystack = (spelled, text) if match_case else (fold_case(spelled), folded)
+        for start in range(len(text) - len(needle) + 1):
+            end = start + len(needle)
+            if haystack[start:end] != needle:
+                continue
+            if is_word_char(spelled[0]) and start > 0 and is_word_char(text[start - 1]):
+                continue
+            if is_word_char(spelled[-1]) and end < len(text) and is_word_char(text[end]):
+                continue
+            found.setdefault((start, end), entry_id)
+    chosen: list[tuple[int, int, str]] = []
+    for (start, end), entry_id in sorted(found.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0])):
+        if all(end <= other_start or other_end <= start for other_start, other_end, _ in chosen):
+            chosen.append((start, end, entry_id))
+    return sorted(chosen)
+
+
+# No two of these have the same word shape with different edges, none ends in a combining mark
+# (the tests after the next add both).
+FORMS = ["ab", "ab c", "b c", "c'", "'ba", "c' ab", "é", "É", "a_b", "-x", "AB", "b", "c ab", "c ab c"]
+# These add forms that share a word shape but not their edges: "x" / "-x" / "x-", "c" / "c'", "é" / "é-".
+FORMS_SHARING_SHAPES = FORMS + ["x-", "x", "c", "é-"]
+# These add forms that end in a combining mark (a word character, though not alphanumeric).
+FORMS_ENDING_IN_A_MARK = FORMS + ["b\u0301", "ab\u0301"]
+# Texts are words, each followed by a separator: mostly the forms drawn, in their own case and swapped,
+# alone or two run together where they can share characters (so that they overlap often), else ASCII and
+# NFC letters, digits, letters followed by a combining mark they do not compose with.
+FILLERS = ["a", "b", "c", "x", "1", "ñ", "ü", "É", "b\u0301", "x\u0301", "é\u0301", "_"]
+SEPARATORS = [" "] * 6 + ["", "", ",", ".", ";", ":", "!", "?", "(", ")", "'", '"', "-", "_"]
+
+
+@st.composite
+def forms_and_text(draw: st.DrawFn, alphabet: list[str]) -> tuple[list[tuple[str, str, bool]], str]:
+    """Forms (entry id, spelling, match_case) and a canonical text made of them and of fillers."""
+    chosen = draw(st.lists(st.tuples(st.sampled_from(alphabet), st.booleans()), min_size=1, max_size=6))
+    forms = [(f"e{i}", form, match_case) for i, (form, match_case) in enumerate(chosen)]
+    spelled = st.sampled_from([form for form, _ in chosen] + [form.swapcase() for form, _ in chosen])
+    text = ""
+    for _ in range(draw(st.integers(0, 10))):
+        kind = draw(st.sampled_from(["filler", "form", "two forms sharing characters", "two forms sharing characters"]))
+        word = draw(st.sampled_from(FILLERS) if kind == "filler" else spelled)
+        if kind == "two forms sharing characters":   # e.g. "ab c" and "c ab" make "ab c ab"
+            second = draw(spelled)
+            shared = [k for k in range(1, min(len(word), len(second)))
+                      if fold_case(word[-k:]) == fold_case(second[:k])]
+            if shared:
+                word += second[draw(st.sampled_from(shared)):]
+        text += word + draw(st.sampled_from(SEPARATORS))
+    return forms, canonical(text)
+
+
+def _compare_with_the_reference(case: tuple[list[tuple[str, str, bool]], str]) -> None:
+    forms, text = case
+    assert canonical(text) == text and normalize(text).breaks == ()   # offsets are the same in both
+    matcher = FormMatcher(Form(*form) for form in forms)
+    assert [(m.start, m.end, m.entry_id) for m in matcher.find(text)] == reference_find(forms, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=forms_and_text(FORMS))
+def test_find_agrees_with_a_brute_force_reference(case: tuple[list[tuple[str, str, bool]], str]) -> None:
+    _compare_with_the_reference(case)
+
+
+@settings(max_examples=200, deadline=None)
+@example(case=([("e0", "x", False), ("e1", "-x", False)], "a x"))
+@example(case=([("e0", "x", False), ("e1", "-x", False)], "x"))
+@given(case=forms_and_text(FORMS_SHARING_SHAPES))
+def test_find_agrees_with_the_reference_when_forms_share_a_word_shape(
+        case: tuple[list[tuple[str, str, bool]], str]) -> None:
+    _compare_with_the_reference(case)
+
+
+@settings(max_examples=200, deadline=None)
+@example(case=([("e0", "b\u0301", False)], "b\u0301ab"))
+@given(case=forms_and_text(FORMS_ENDING_IN_A_MARK))
+def test_find_agrees_with_the_reference_for_forms_ending_in_a_combining_mark(
+        case: tuple[list[tuple[str, str, bool]], str]) -> None:
+    _compare_with_the_reference(case)
+
+
+def test_a_yoruba_form_is_not_found_inside_a_longer_word() -> None:
+    # NFC keeps "ọ́" as "ọ" + U+0301: the form ends in a combining mark, which the word shape cannot see.
+    assert find([("oyo", "Ọ̀yọ́")], "Ọ̀yọ́ and Ọ̀yọ́bá") == [("oyo", "Ọ̀yọ́")]
+
+
+@pytest.mark.parametrize("forms", [[("jr", "Jr"), ("jr-dot", "Jr.")], [("jr-dot", "Jr."), ("jr", "Jr")]])
+def test_a_form_and_the_same_form_with_a_final_period_are_both_found(forms: list[tuple[str, str]]) -> None:
+    # Both have the word shape " jr ", with their edges in different places.
+    assert find(forms, "Jr said to Jr. Smith") == [("jr", "Jr"), ("jr-dot", "Jr.")]
+
+
+def test_the_reference_itself() -> None:
+    """The reference applies the rules the examples above spell out."""
+    entries = [("a", "b c", False), ("b", "ab c", False), ("c", "AB", True), ("d", "ab", False), ("e", "-x", False)]
+    text = "ab c, AB ab cab, a-x x -x"
+    assert [(entry, text[start:end]) for start, end, entry in reference_find(entries, text)] == [
+        ("b", "ab c"), ("c", "AB"), ("d", "ab"), ("e", "-x"), ("e", "-x")]

@@ -87,7 +87,7 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
         value = getattr(element, attr)
         if not value:
             return
-        visible = PLACEHOLDER.sub(lambda m: BOUNDARY * len(m.group()), value)
+        visible = PLACEHOLDER.sub(lambda m: BOUNDARY * len(m.group()), value) if "\x02" in value else value
         link, link_parent = link_stack[0] if link_stack else (None, None)
         segments.append(Segment(element, attr, parent, length, length + len(visible), link, link_parent))
         pieces.append(visible)

@@ -29,6 +29,7 @@ from .render import Rendered, RenderJob, SnippetRenderer
 NEVER_LINKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "abbr", "kbd", "samp",
                           "script", "style", "textarea", "button", "svg", "math", "dfn", "var"})
 HIDDEN_FROM_QUOTES = frozenset({"headerlink", "edition-pnum", "footnote-ref"})
+_NOT_LINKED_CLASSES = frozenset({"edition-pnum", "edition-notes", "headerlink"})
 NOTE_TYPE_LABELS = {"context": "Context", "translation": "Translation", "correction": "Correction",
                     "citation": "Citation"}
 NOTES_TITLE = "Editorial notes"
@@ -145,6 +146,8 @@ class Edition:
             Form(entry.id, form, entry.match_case)
             for entry in self.entries.values() for form in entry.forms
         )
+        self.link_modes: dict[str, str] = {key: entry.link or link_default for key, entry in self.entries.items()}
+        """`first`, `all` or `none` for each entry."""
         self._notes = [(page, note) for page, page_notes in annotations.notes.items() for note in page_notes]
         # A note's place in that list names its body in the placeholder a page carries.
         self.note_index: dict[tuple[str, str], int] = {
@@ -234,7 +237,7 @@ class Edition:
 
     def link_mode(self, entry_id: str) -> str:
         """`first`, `all` or `none` for this entry."""
-        return self.entries[entry_id].link or self.link_default
+        return self.link_modes[entry_id]
 
 
 def _removed(path: str, position: tuple[int, int], rendered: Rendered, what: str) -> list[Problem]:
@@ -256,10 +259,6 @@ class EditionExtension(markdown.Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.treeprocessors.register(EditionTreeprocessor(md, self), "annotated_edition", TREEPROCESSOR_PRIORITY)
-
-
-def _classes(element: etree.Element) -> set[str]:
-    return set((element.get("class") or "").split())
 
 
 class EditionTreeprocessor(Treeprocessor):
@@ -320,8 +319,11 @@ class EditionTreeprocessor(Treeprocessor):
 
     def _anchor_notes(self, root: etree.Element, page: PageContext, edition: Edition) -> None:
         def hidden(element: etree.Element) -> bool:
-            return bool(_classes(element) & HIDDEN_FROM_QUOTES) or element.tag in ("script", "style") or (
-                element.tag == "sup" and (element.get("id") or "").startswith("fnref"))
+            tag = element.tag
+            if tag in ("script", "style") or (tag == "sup" and (element.get("id") or "").startswith("fnref")):
+                return True
+            classes = element.get("class")
+            return classes is not None and not HIDDEN_FROM_QUOTES.isdisjoint(classes.split())
 
         flat = flatten(root, hidden)
         raw_blocks = [str(block) for block in self.md.htmlStash.rawHtmlBlocks]
@@ -393,11 +395,13 @@ class _TermLinker:
             # Top-level tails are whitespace between blocks: nothing to link.
 
     def _skip(self, element: etree.Element) -> bool:
-        if element.tag in NEVER_LINKED:
+        tag = element.tag
+        if tag in NEVER_LINKED:
             return True
-        if element.tag == "sup" and (element.get("id") or "").startswith("fnref"):
+        if tag == "sup" and (element.get("id") or "").startswith("fnref"):
             return True
-        return bool(_classes(element) & {"edition-pnum", "edition-notes", "headerlink"})
+        classes = element.get("class")
+        return classes is not None and not _NOT_LINKED_CLASSES.isdisjoint(classes.split())
 
     def _walk(self, element: etree.Element) -> None:
         if self._skip(element):
@@ -444,8 +448,9 @@ class _TermLinker:
         links: list[etree.Element] = []
         leading = text
         cursor = 0
+        modes = self.edition.link_modes
         for match in matches:
-            mode = self.edition.link_mode(match.entry_id)
+            mode = modes[match.entry_id]
             seen = self.counts.get(match.entry_id, 0)
             if mode == "none" or (mode == "first" and seen):
                 continue

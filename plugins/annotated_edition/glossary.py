@@ -127,17 +127,25 @@ class PageLinks:
 def fill_backlinks(content: str, backlinks: Mapping[str, Sequence[PageLinks]]) -> str:
     """Replace each entry's placeholder with its back-links, in one pass."""
 
+    escaped: dict[str, str] = {}  # a page's href and title recur under every entry it links
+
+    def escape(text: str) -> str:
+        value = escaped.get(text)
+        if value is None:
+            value = escaped[text] = html.escape(text, quote=True)
+        return value
+
     def replace(match: re.Match[str]) -> str:
         pages = backlinks.get(match.group(1))
         if not pages:
             return '<p class="edition-backlinks edition-backlinks--none">Not linked in the text.</p>'
         items = []
         for page in pages:
+            href = escape(page.page_href)
             links = ", ".join(
-                f'<a href="{html.escape(page.page_href, quote=True)}#{anchor}">'
-                f'{f"¶{paragraph}" if paragraph else f"#{index}"}</a>'
+                f'<a href="{href}#{anchor}">{f"¶{paragraph}" if paragraph else f"#{index}"}</a>'
                 for index, (anchor, paragraph) in enumerate(page.anchors, start=1))
-            items.append(f"<li>{html.escape(page.page_title)}: {links}</li>")
+            items.append(f"<li>{escape(page.page_title)}: {links}</li>")
         return (f'<div class="edition-backlinks"><p class="edition-backlinks__title">In the text</p>'
                 f'<ul>{"".join(items)}</ul></div>')
 

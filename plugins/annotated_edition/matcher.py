@@ -37,7 +37,7 @@ class Form:
     match_case: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FormMatch:
     """A form found in a text: ``start``/``end`` are offsets in the original text."""
 
@@ -62,13 +62,15 @@ def _is_word(char: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _Key:
-    """Forms that share a word shape: each folded spelling with its forms, in the order given."""
+class _Spelling:
+    """One folded spelling of one or more forms, and where its edges sit in its automaton key."""
 
-    length: int         # of the automaton key, boundary spaces included
-    leading_space: int  # 1 when the key starts with a boundary space
+    folded: str
+    length: int
+    leading_space: int   # 1 when the key has a boundary space before the spelling
     trailing_space: int
-    spellings: tuple[tuple[str, tuple[Form, ...]], ...]
+    mark_at_edge: bool   # it begins or ends with a combining mark: the shape cannot settle that edge
+    forms: tuple[Form, ...]
 
 
 class FormMatcher:
@@ -90,10 +92,17 @@ class FormMatcher:
             folded = fold_case(spelled)
             leading, trailing = int(_is_word(folded[0])), int(_is_word(folded[-1]))
             shape = " " * leading + word_shape(folded) + " " * trailing
-            existing: _Key | None = self._automaton.get(shape, None)
-            spellings = dict(existing.spellings) if existing else {}
-            spellings[folded] = spellings.get(folded, ()) + (form,)
-            self._automaton.add_word(shape, _Key(len(shape), leading, trailing, tuple(spellings.items())))
+            # Forms whose shapes coincide ("x", "-x", "x-") share a key; each keeps its own edges.
+            spellings: list[_Spelling] = list(self._automaton.get(shape, ()))
+            for index, spelling in enumerate(spellings):
+                if spelling.folded == folded:
+                    spellings[index] = _Spelling(folded, len(folded), leading, trailing, spelling.mark_at_edge,
+                                                 spelling.forms + (form,))
+                    break
+            else:
+                marked = is_word_char(folded[0]) != bool(leading) or is_word_char(folded[-1]) != bool(trailing)
+                spellings.append(_Spelling(folded, len(folded), leading, trailing, marked, (form,)))
+            self._automaton.add_word(shape, tuple(spellings))
             count += 1
         self.size = count
         if count:
@@ -107,21 +116,25 @@ class FormMatcher:
         canon = norm.text
         folded = fold_case(canon)
         candidates: list[tuple[int, int, str]] = []
+        length = len(canon)
         # Padded with a space on each side, so that the text's edges are word edges; offsets shift by one.
-        for last, key in self._automaton.iter(" " + word_shape(folded) + " "):
-            start = last - key.length + 1 + key.leading_space - 1
-            end = last + 1 - key.trailing_space - 1
-            found = folded[start:end]
-            for spelling, variants in key.spellings:
-                if spelling != found:
+        for last, spellings in self._automaton.iter(" " + word_shape(folded) + " "):
+            # ``last`` ends the key in the padded shape: minus the key's trailing space and the
+            # padding's one character, the spelling ends at ``last - trailing_space``.
+            for spelling in spellings:
+                end = last - spelling.trailing_space
+                start = end - spelling.length
+                if folded[start:end] != spelling.folded:
+                    continue  # the shape matched, the punctuation did not
+                # The shape settled the edges, unless the spelling or a neighbour has a combining mark
+                # there (not in \w, yet part of a word): only a character from U+0300 on can be one.
+                if (spelling.mark_at_edge or (start and canon[start - 1] >= "\u0300")
+                        or (end < length and canon[end] >= "\u0300")) and not _edges_ok(canon, start, end):
                     continue
-                if not _edges_ok(canon, start, end):
-                    break
-                for form in variants:
+                for form in spelling.forms:
                     if not form.match_case or canon[start:end] == form.text:
                         candidates.append((start, end, form.entry_id))
                         break
-                break
         if not candidates:
             return []
         # Where forms overlap the longest wins (the leftmost, between equals).
@@ -134,6 +147,8 @@ class FormMatcher:
             if at > 0 and chosen[at - 1][1] > start:
                 continue
             chosen.insert(at, (start, end, entry_id))
+        if not norm.breaks:  # canonical offsets are the original ones
+            return [FormMatch(start, end, entry) for start, end, entry in chosen]
         return [FormMatch(norm.to_original(start), norm.to_original(end), entry) for start, end, entry in chosen]
 
 

@@ -51,15 +51,14 @@ _CLEAN_READING_EARLY = ('<script>try{if(localStorage.getItem("annotated-edition.
                         'document.documentElement.classList.add("edition-clean")}catch(e){}</script>')
 
 
-def _insert_after_body(output: str, block: str) -> str:
-    start = output.find("<body")
-    end = output.find(">", start) + 1 if start != -1 else 0
-    return output[:end] + block + output[end:]
-
-
-def _insert_before_head_end(output: str, block: str) -> str:
-    position = output.find("</head>")
-    return output if position == -1 else output[:position] + block + output[position:]
+def _insert_in_page(output: str, head_end: str, body_start: str) -> str:
+    """``head_end`` just before `</head>`, ``body_start`` just after `<body …>`, in one copy of the page."""
+    head = output.find("</head>")
+    body = output.find("<body", max(head, 0))
+    body = output.find(">", body) + 1 if body != -1 else 0
+    if head == -1 or head > body:
+        return output[:body] + body_start + output[body:]
+    return "".join((output[:head], head_end, output[head:body], body_start, output[body:]))
 
 
 class AnnotatedEditionConfig(base.Config):
@@ -100,6 +99,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.contexts: dict[str, tuple[Page, PageContext]] = {}
         self.glossary_page: Page | None = None
         self._unfinished: dict[str, str] = {}
+        self._definition_blocks: dict[str, str] = {}
         # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
         self._search = any(name.split("/")[-1] == "search" for name in config.plugins)
         return config
@@ -195,6 +195,10 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         Early (priority 50), so that other plugins' `on_env` see finished pages.
         """
         report(self.edition.rendering_problems())
+        # Each entry's definition as the tooltips read it (on_post_page), built once.
+        self._definition_blocks = {
+            entry_id: f'<div class="edition-definition" data-term="{entry_id}">{rendered.html}</div>'
+            for entry_id, rendered in self.edition.definitions.items()} if self.config.tooltips else {}
         # Pages keep their unfinished HTML too: search gets its own view of it (on_page_context).
         self._unfinished: dict[str, str] = {}
         for page, _ in self.contexts.values():
@@ -231,9 +235,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         if entry is None:
             return output
         linked = entry[1].linked_entries if self.config.tooltips else []
-        definitions = "".join(
-            f'<div class="edition-definition" data-term="{entry_id}">{self.edition.definitions[entry_id].html}</div>'
-            for entry_id in linked)
+        blocks = self._definition_blocks
+        definitions = "".join([blocks[entry_id] for entry_id in linked])
         author = self.config.citation_author or config.site_author or ""
         heading = page.toc.items[0] if page.toc.items and page.toc.items[0].level == 1 else None
         # The table of contents holds titles already escaped for HTML.
@@ -242,10 +245,9 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
                  f'data-page-title="{html.escape(title, quote=True)}" '
                  f'data-author="{html.escape(author, quote=True)}" '
                  f'data-site="{html.escape(config.site_name or "", quote=True)}">{definitions}</div>')
-        # Right after <body>: before the scripts at the end of the page, which read it.
-        output = _insert_after_body(output, block)
-        # Apply a stored "clean reading" choice before the first paint.
-        return _insert_before_head_end(output, _CLEAN_READING_EARLY)
+        # The block right after <body>: before the scripts at the end of the page, which read it.
+        # The script applies a stored "clean reading" choice before the first paint.
+        return _insert_in_page(output, _CLEAN_READING_EARLY, block)
 
     @event_priority(-100)
     def on_post_build(self, config: MkDocsConfig) -> None:

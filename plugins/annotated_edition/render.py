@@ -273,6 +273,8 @@ class RenderJob:
             self._start_worker()
 
     def _start_worker(self) -> None:
+        if not hasattr(os, "fork"):
+            return
         for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
             try:
                 stream.flush()
@@ -282,11 +284,11 @@ class RenderJob:
         # What exists now is shared with the worker and lives through the build: frozen, the
         # collector neither scans it again in this process nor writes to its pages in the
         # worker's copy (Python's advice for fork).  Unfrozen once the worker is collected.
-        gc.freeze()
+        _freeze_collector()
         try:
             pid = os.fork()
         except OSError:  # no memory or process slots: render here instead
-            gc.unfreeze()
+            _thaw_collector()
             os.close(read_end)
             os.close(write_end)
             return
@@ -307,7 +309,9 @@ class RenderJob:
         self._worker = (pid, read_end)
         self._frozen = True
         self.in_background = True
-        self._finalizer = weakref.finalize(self, _stop_worker, pid, read_end)
+        self._finalizer_args = (pid, read_end, True)
+        # A job dropped unfinished (an interrupted build) still stops its worker and thaws.
+        self._finalizer = weakref.finalize(self, _stop_worker, *self._finalizer_args)
 
     def result(self) -> list[Rendered]:
         """The rendered snippets, in order (waits for the worker if there is one)."""
@@ -327,7 +331,7 @@ class RenderJob:
         assert self._worker is not None
         pid, read_end = self._worker
         self._worker = None
-        self._finalizer.detach()
+        self._finalizer.detach()  # it would thaw too: _thaw() below does
         self._thaw()
         with os.fdopen(read_end, "rb") as pipe:
             payload = pipe.read()
@@ -344,16 +348,37 @@ class RenderJob:
         """Stop a worker whose result is no longer wanted (a build that failed)."""
         if self._worker is not None:
             self._worker = None
-            self._finalizer()
+            self._finalizer.detach()
+            pid, read_end, _ = self._finalizer_args
+            _stop_worker(pid, read_end, False)
         self._thaw()
 
     def _thaw(self) -> None:
         if self._frozen:
             self._frozen = False
-            gc.unfreeze()
+            _thaw_collector()
 
 
-def _stop_worker(pid: int, read_end: int) -> None:
+# Jobs whose worker may still share this process's memory; the collector stays frozen while any does.
+_frozen_jobs = 0
+
+
+def _freeze_collector() -> None:
+    global _frozen_jobs
+    _frozen_jobs += 1
+    gc.freeze()
+
+
+def _thaw_collector() -> None:
+    global _frozen_jobs
+    _frozen_jobs = max(0, _frozen_jobs - 1)
+    if not _frozen_jobs:
+        gc.unfreeze()
+
+
+def _stop_worker(pid: int, read_end: int, thaw: bool) -> None:
+    if thaw:
+        _thaw_collector()
     try:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)

@@ -1,0 +1,273 @@
+"""Rendering definitions and notes in a forked worker (render.RenderJob) gives what rendering here gives."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from annotated_edition import render
+from annotated_edition.render import (BACKGROUND_SWITCH, Rendered, RenderJob, SnippetRenderer,
+                                      background_possible)
+from editions import Edition, configure
+
+EXTENSIONS = ["footnotes", "attr_list", "abbr"]
+SNIPPETS = [
+    "A plain definition.",
+    "A *charged* word, with **strong** emphasis.",
+    "See [the report](https://example.org/report) for more.",
+    "Safe text <script>alert(1)</script> after it.",
+    "A claim[^1] with its footnote.\n\n[^1]: The footnote's text.",
+    "See [the archive][arch].\n\n[arch]: https://example.org/archive",
+    "Another *plain* one.",
+    "A plain definition.",   # the same text twice
+]
+TEST_PID = os.getpid()
+can_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="a worker needs os.fork")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_and_no_leftovers() -> Iterator[None]:
+    """Each test starts without cached renderings; none may leave the collector frozen or off."""
+    render._CACHE.clear()
+    yield
+    render._CACHE.clear()
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+
+
+def inline(snippets: Sequence[str]) -> list[Rendered]:
+    """The snippets rendered in this process by a fresh renderer, with nothing cached."""
+    render._CACHE.clear()
+    result = SnippetRenderer(EXTENSIONS, {}).render(snippets)
+    render._CACHE.clear()
+    return result
+
+
+class CountingRenderer(SnippetRenderer):
+    """Counts the calls to `render` made in the test's own process (a forked worker counts in its copy)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.calls_here = 0
+
+    def render(self, snippets: Sequence[str]) -> list[Rendered]:
+        if os.getpid() == TEST_PID:
+            self.calls_here += 1
+        return super().render(snippets)
+
+
+class FailingInWorker(SnippetRenderer):
+    """Renders normally here, raises in a forked worker."""
+
+    def render(self, snippets: Sequence[str]) -> list[Rendered]:
+        if os.getpid() != TEST_PID:
+            raise RuntimeError("the worker fails")
+        return super().render(snippets)
+
+
+class SlowInWorker(SnippetRenderer):
+    """Renders normally here; in a forked worker, takes far longer than any test may wait."""
+
+    def render(self, snippets: Sequence[str]) -> list[Rendered]:
+        if os.getpid() != TEST_PID:
+            time.sleep(120)
+        return super().render(snippets)
+
+
+def test_snippets_are_chosen_to_cover_each_rendering_path() -> None:
+    expected = inline(SNIPPETS)
+    assert expected[3].removed == ("<script> with its content",) and "alert" not in expected[3].html
+    assert "<em>charged</em>" in expected[1].html and 'href="https://example.org/report"' in expected[2].html
+    assert "The footnote's text." in expected[4].text
+    assert 'href="https://example.org/archive"' in expected[5].html and "[arch]" not in expected[5].text
+
+
+def test_a_worker_renders_what_this_process_renders() -> None:
+    expected = inline(SNIPPETS)
+    renderer = CountingRenderer(EXTENSIONS, {})
+    job = RenderJob(renderer, SNIPPETS, background=True)
+    started_in_background = job.in_background
+    assert job.result() == expected
+    assert job.result() == expected   # asked again: the same answer
+    # What the worker rendered is kept for the next build of this process.
+    assert [renderer.cached(snippet) for snippet in SNIPPETS] == expected
+    if not background_possible():
+        pytest.skip("no worker may be forked here (not Linux, or other threads are running)")
+    assert started_in_background
+    assert renderer.calls_here == 0   # the worker's result was used; nothing was rendered again here
+
+
+def test_a_payload_larger_than_the_pipe_buffer_arrives_whole() -> None:
+    """The worker's answer (here some hundreds of kilobytes) fills the pipe many times over."""
+    snippets = [f"Entry number {i}: a *definition* long enough to make the answer weigh something, "
+                f"with [a link](https://example.org/{i}) and **emphasis** {i * 7}." for i in range(1500)]
+    expected = inline(snippets)
+    previous = signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the worker's answer never arrived"))
+    signal.alarm(60)
+    try:
+        renderer = CountingRenderer(EXTENSIONS, {})
+        job = RenderJob(renderer, snippets, background=True)
+        assert job.result() == expected
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    if job.in_background:
+        assert renderer.calls_here == 0
+
+
+def test_snippets_rendered_by_an_earlier_job_are_never_sent_to_a_worker() -> None:
+    first = RenderJob(SnippetRenderer(EXTENSIONS, {}), SNIPPETS, background=True)
+    expected = first.result()
+    again = RenderJob(CountingRenderer(EXTENSIONS, {}), SNIPPETS, background=True)
+    assert not again.in_background
+    assert again.result() == expected
+
+
+@can_fork
+def test_a_failing_worker_falls_back_to_rendering_here() -> None:
+    expected = inline(SNIPPETS)
+    job = RenderJob(FailingInWorker(EXTENSIONS, {}), SNIPPETS, background=True)
+    assert job.in_background   # the worker was started (and will fail)
+    assert job.result() == expected
+    assert gc.get_freeze_count() == 0
+
+
+@can_fork
+def test_cancel_stops_the_worker_and_unfreezes_the_collector() -> None:
+    expected = inline(SNIPPETS)
+    job = RenderJob(SlowInWorker(EXTENSIONS, {}), SNIPPETS, background=True)
+    assert job._worker is not None
+    pid, read_end = job._worker
+    try:
+        assert gc.get_freeze_count() > 0   # frozen while the worker shares this process's memory
+        started = time.monotonic()
+        job.cancel()
+        assert time.monotonic() - started < 10   # killed, not waited for
+        with pytest.raises(OSError):
+            os.fstat(read_end)   # the pipe is closed
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)      # killed and reaped: no such process any more
+        assert gc.get_freeze_count() == 0 and gc.isenabled()
+        job.cancel()   # twice is harmless
+        # A result asked for after all is rendered here.
+        assert job.result() == expected
+        assert gc.get_freeze_count() == 0 and gc.isenabled()
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+
+
+@can_fork
+def test_a_job_dropped_unfinished_stops_its_worker_and_unfreezes_the_collector() -> None:
+    """An interrupted build drops its job without result() or cancel(): nothing may be left behind."""
+    job = RenderJob(SlowInWorker(EXTENSIONS, {}), SNIPPETS, background=True)
+    assert job._worker is not None
+    pid = job._worker[0]
+    try:
+        assert gc.get_freeze_count() > 0
+        del job
+        gc.collect()
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert gc.get_freeze_count() == 0 and gc.isenabled()
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+
+
+def test_the_switch_turns_workers_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "BACKGROUND_MINIMUM", 0)
+    monkeypatch.setenv(BACKGROUND_SWITCH, "0")
+    assert background_possible() is False
+    job = RenderJob(CountingRenderer(EXTENSIONS, {}), SNIPPETS)
+    assert not job.in_background
+    assert job.result() == inline(SNIPPETS)
+    monkeypatch.setenv(BACKGROUND_SWITCH, "1")
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1):
+        pytest.skip("workers are never possible here")
+    assert background_possible() is True   # the switch, not the platform, said no above
+
+
+# -- a whole build, with and without a worker ------------------------------------
+
+PAGE = """\
+# Home
+
+The cholo said that the *caviar* left had won. A [link](https://example.org) and Lima.
+
+The cholos met again; a passage here, and a third passage.
+"""
+NOTES = """\
+- quote: a passage here
+  note: Checked against *a source*, see [the report](https://example.org/report).
+  sources:
+    - title: A report on mining
+- quote: a third passage
+  type: translation
+  note: In Spanish, *gesta*.
+"""
+ENTRIES = {
+    "cholo": "term: cholo\nlang: es\nforms: [cholos]\ndefinition: A *charged* word. Second sentence.\n",
+    "caviar": "term: caviar\ndefinition: The affluent left, said [with irony](https://example.org/c).\n",
+    "lima": "term: Lima\ndefinition: The capital, on the *Rímac* river.\n",
+}
+BUILT = ("index.html", "other/index.html", "glossary/index.html", "search/search_index.json")
+
+
+def _build(root: Path) -> dict[str, bytes]:
+    made = Edition(root)
+    configure(made, theme="material")   # with the search plugin (editions.BASIC_CONFIG)
+    made.write("docs/index.md", PAGE)
+    made.write("docs/other.md", "# Other\n\nOnly Lima and a cholo here.\n")
+    for entry_id, text in ENTRIES.items():
+        made.entry(entry_id, text)
+    made.notes("index", NOTES)
+    render._CACHE.clear()
+    result = made.build()
+    assert not result.failed, result.messages
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    return {path: (result.site / path).read_bytes() for path in BUILT}
+
+
+def test_a_build_with_a_worker_equals_a_build_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[bool] = []
+    start_worker = RenderJob._start_worker
+
+    def spy(job: RenderJob) -> None:
+        start_worker(job)
+        started.append(job.in_background)
+
+    monkeypatch.setattr(RenderJob, "_start_worker", spy)
+    monkeypatch.setattr(render, "BACKGROUND_MINIMUM", 0)   # the small edition gets a worker too
+
+    monkeypatch.setenv(BACKGROUND_SWITCH, "0")
+    without = _build(tmp_path / "without")
+    assert started == []
+
+    monkeypatch.delenv(BACKGROUND_SWITCH)
+    possible = background_possible()
+    with_worker = _build(tmp_path / "with")
+
+    for path in BUILT:
+        assert with_worker[path] == without[path], path
+    # The pages hold what was rendered (by the worker, in the second build).
+    home = without["index.html"].decode()
+    assert "Checked against <em>a source</em>" in home and 'title="A charged word."' in home
+    assert "The capital, on the <em>Rímac</em> river." in without["glossary/index.html"].decode()
+    if not possible:
+        pytest.skip("no worker may be forked here (not Linux, or other threads are running)")
+    assert started == [True]
