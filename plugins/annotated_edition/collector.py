@@ -1,9 +1,17 @@
-"""Pausing Python's cyclic garbage collector around allocation-heavy work.
+"""Keeping Python's cyclic garbage collector from redoing work.
 
 Parsing thousands of YAML files or walking a page's tree allocates hundreds
 of thousands of small objects, none of them in a reference cycle (they are
 freed by reference counting).  Left running, the cyclic collector would scan
-them again and again as they pile up; paused, it catches up once at the end.
+them again and again as they pile up; :func:`paused`, it catches up once at
+the end.
+
+A build's long-lived state (configuration, theme, annotations, matcher)
+lives until the build ends: :func:`freeze` moves it out of the collector's
+sight until :func:`thaw`.  Python advises the same right before a fork
+without exec, so that a worker's collector does not write to pages it
+shares with its parent.  Freezes nest: the collector thaws when the last
+holder lets go.
 """
 
 from __future__ import annotations
@@ -23,3 +31,21 @@ def paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+_holders = 0
+
+
+def freeze() -> None:
+    """Freeze every object alive now (``gc.freeze``) until the matching :func:`thaw`."""
+    global _holders
+    _holders += 1
+    gc.freeze()
+
+
+def thaw() -> None:
+    """Let go of one :func:`freeze`; the last to let go unfreezes (``gc.unfreeze``)."""
+    global _holders
+    _holders = max(0, _holders - 1)
+    if not _holders:
+        gc.unfreeze()

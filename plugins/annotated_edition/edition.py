@@ -195,6 +195,11 @@ class Edition:
         """What the sanitizer removed from definitions and notes (waits for the rendering)."""
         return self._collect().problems
 
+    @property
+    def renders_in_background(self) -> bool:
+        """Whether a forked worker is rendering the definitions and notes."""
+        return self._job.in_background
+
     def cancel(self) -> None:
         """Stop rendering in the background (the build failed)."""
         self._job.cancel()

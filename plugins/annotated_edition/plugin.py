@@ -35,6 +35,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from . import collector
 from .edition import Edition, EditionExtension, PageContext
 from .glossary import PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections
 from .loader import MARKDOWN_SUFFIXES, load_annotations, page_paths
@@ -88,8 +89,15 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.root = Path(config.config_file_path or ".").resolve().parent
         self.annotations_dir = (self.root / self.config.annotations).resolve()
         annotations = load_annotations(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
+        # The configuration, theme and annotations live through the build: out of the cyclic
+        # collector's sight until it ends (on_post_build, on_build_error).  See collector.py.
+        if not getattr(self, "_frozen", False):
+            collector.freeze()
+            self._frozen = True
         renderer = SnippetRenderer(list(config.markdown_extensions), dict(config.mdx_configs))
         self.edition = Edition(annotations, renderer, self.config.link)
+        if self.edition.renders_in_background:
+            log.debug("rendering definitions and notes on a worker process while the pages convert")
         report(self.edition.problems)
         self.extension = EditionExtension(self.edition)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
@@ -260,12 +268,19 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._unfinished = {}
         self.backlinks = {}
         self.glossary_page = None
+        self._thaw()
+
+    def _thaw(self) -> None:
+        if getattr(self, "_frozen", False):
+            self._frozen = False
+            collector.thaw()
 
     def on_build_error(self, error: Exception) -> None:
         """A failed build: stop rendering in the background."""
         edition = getattr(self, "edition", None)
         if edition is not None:
             edition.cancel()
+        self._thaw()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
         if self.annotations_dir.is_dir():

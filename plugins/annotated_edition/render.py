@@ -25,6 +25,8 @@ from typing import Any
 import markdown
 import nh3
 
+from . import collector
+
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dfn", "div", "dl", "dt", "em", "i",
     "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub", "sup",
@@ -232,7 +234,8 @@ class SnippetRenderer:
 # Below this many snippets to render, a worker costs more than it saves.
 BACKGROUND_MINIMUM = 64
 BACKGROUND_SWITCH = "ANNOTATED_EDITION_BACKGROUND"
-"""Set to 0 to render in the build's own process, never in a worker."""
+"""`0` renders in the build's own process, never in a worker; `always` uses a worker
+whenever one is possible, however few the snippets; unset, a worker renders 64 or more."""
 
 
 def background_possible() -> bool:
@@ -243,7 +246,11 @@ def background_possible() -> bool:
     have no safe fork.  Everywhere else the work is done in this process.
     """
     return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
-            and os.environ.get(BACKGROUND_SWITCH, "1") != "0")
+            and os.environ.get(BACKGROUND_SWITCH, "").strip().lower() not in ("0", "off", "no", "false"))
+
+
+def _background_minimum() -> int:
+    return 1 if os.environ.get(BACKGROUND_SWITCH, "").strip().lower() == "always" else BACKGROUND_MINIMUM
 
 
 class RenderJob:
@@ -268,7 +275,7 @@ class RenderJob:
         self._frozen = False
         self.in_background = False
         if background is None:
-            background = background_possible() and len(self._missing) >= BACKGROUND_MINIMUM
+            background = background_possible() and len(self._missing) >= _background_minimum()
         if background and self._missing:
             self._start_worker()
 
@@ -281,14 +288,13 @@ class RenderJob:
             except (AttributeError, OSError, ValueError):
                 pass
         read_end, write_end = os.pipe()
-        # What exists now is shared with the worker and lives through the build: frozen, the
-        # collector neither scans it again in this process nor writes to its pages in the
-        # worker's copy (Python's advice for fork).  Unfrozen once the worker is collected.
-        _freeze_collector()
+        # What exists now is shared with the worker: frozen, the collector does not write to
+        # its pages in the worker's copy (Python's advice for fork).  Thawed once it is collected.
+        collector.freeze()
         try:
             pid = os.fork()
         except OSError:  # no memory or process slots: render here instead
-            _thaw_collector()
+            collector.thaw()
             os.close(read_end)
             os.close(write_end)
             return
@@ -356,29 +362,12 @@ class RenderJob:
     def _thaw(self) -> None:
         if self._frozen:
             self._frozen = False
-            _thaw_collector()
-
-
-# Jobs whose worker may still share this process's memory; the collector stays frozen while any does.
-_frozen_jobs = 0
-
-
-def _freeze_collector() -> None:
-    global _frozen_jobs
-    _frozen_jobs += 1
-    gc.freeze()
-
-
-def _thaw_collector() -> None:
-    global _frozen_jobs
-    _frozen_jobs = max(0, _frozen_jobs - 1)
-    if not _frozen_jobs:
-        gc.unfreeze()
+            collector.thaw()
 
 
 def _stop_worker(pid: int, read_end: int, thaw: bool) -> None:
     if thaw:
-        _thaw_collector()
+        collector.thaw()
     try:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
