@@ -178,7 +178,8 @@ def main() -> None:
         lines.append(f"Loading and validating 10,000 glossary entry files (no notes): {load:.2f} s, median of 3 "
                      "fresh processes.")
     keys = ["plugin on_config", "plugin treeprocessor (per page)", "plugin on_page_markdown", "plugin on_page_content",
-            "plugin on_env", "plugin on_post_page", "glossary page (Markdown)", "search: indexing pages",
+            "plugin on_env", "plugin on_post_page", "glossary page (Markdown)",
+            "worker: rendering definitions and notes (in parallel)", "search: indexing pages",
             "templates, search, post_page", "total build"]
     lines += ["", f"Where the time goes in one in-process `link: first` build with search at {GOAL[0]} × {GOAL[1]} "
                   "(seconds; hooks are the plugin's own; search and templates are downstream):", "",

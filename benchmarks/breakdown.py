@@ -62,6 +62,19 @@ def measure(config_file: Path) -> dict[str, float]:
         stack.enter_context(_timed(SearchPlugin, "on_page_context", "search: indexing pages", totals))
         stack.enter_context(_timed(SearchPlugin, "on_post_build", "search: writing the index", totals))
         stack.enter_context(_timed(build_module, "_build_page", "templates, search, post_page", totals))
+        from annotated_edition.render import RenderJob
+
+        original_result = RenderJob.result
+
+        def result(job: RenderJob) -> Any:
+            try:
+                return original_result(job)
+            finally:
+                if job.worker_seconds is not None:
+                    totals["worker: rendering definitions and notes (in parallel)"] = job.worker_seconds
+
+        stack.callback(setattr, RenderJob, "result", original_result)
+        RenderJob.result = result  # type: ignore[method-assign]
         logging.getLogger("mkdocs").setLevel(logging.ERROR)
         config = load_config(str(config_file), site_dir=str(config_file.parent / "site-breakdown"))
         start = time.perf_counter()

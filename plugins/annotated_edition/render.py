@@ -16,6 +16,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -274,6 +275,8 @@ class RenderJob:
         self._worker: tuple[int, int] | None = None   # (process id, read end of the pipe)
         self._frozen = False
         self.in_background = False
+        self.worker_seconds: float | None = None
+        """How long the worker took to render (for the benchmark), once collected."""
         if background is None:
             background = background_possible() and len(self._missing) >= _background_minimum()
         if background and self._missing:
@@ -303,8 +306,9 @@ class RenderJob:
             try:
                 os.close(read_end)
                 gc.disable()  # short-lived: collecting cycles would only cost time
+                started = time.perf_counter()
                 rendered = self._renderer.render([self._snippets[i] for i in self._missing])
-                payload = pickle.dumps(rendered, protocol=pickle.HIGHEST_PROTOCOL)
+                payload = pickle.dumps((time.perf_counter() - started, rendered), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as pipe:
                     pipe.write(payload)
             except BaseException:  # noqa: BLE001 - the parent renders in its own process instead
@@ -345,9 +349,10 @@ class RenderJob:
         if status != 0 or not payload:
             return None
         try:
-            rendered = pickle.loads(payload)  # noqa: S301 - our own worker's output
+            seconds, rendered = pickle.loads(payload)  # noqa: S301 - our own worker's output
         except Exception:  # noqa: BLE001 - a truncated payload: render here instead
             return None
+        self.worker_seconds = seconds
         return rendered if isinstance(rendered, list) else None
 
     def cancel(self) -> None:
