@@ -96,6 +96,7 @@ def test_a_worker_renders_what_this_process_renders() -> None:
     renderer = CountingRenderer(EXTENSIONS, {})
     job = RenderJob(renderer, SNIPPETS, background=True)
     started_in_background = job.in_background
+    time.sleep(1)   # the worker's few milliseconds of work are over: nothing is left to take over here
     assert job.result() == expected
     assert job.result() == expected   # asked again: the same answer
     # What the worker rendered is kept for the next build of this process.
@@ -103,7 +104,7 @@ def test_a_worker_renders_what_this_process_renders() -> None:
     # Asked for explicitly, a worker is forked wherever os.fork exists (even beside other threads).
     assert started_in_background is hasattr(os, "fork")
     if started_in_background:
-        assert renderer.calls_here == 0   # the worker's result was used; nothing was rendered again here
+        assert renderer.calls_here == 0 and job.chunks_taken_over == 0   # the worker's result was used
 
 
 def test_a_payload_larger_than_the_pipe_buffer_arrives_whole() -> None:
@@ -120,8 +121,31 @@ def test_a_payload_larger_than_the_pipe_buffer_arrives_whole() -> None:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    if job.in_background:
-        assert renderer.calls_here == 0
+    if job.in_background:   # what the worker had not reached was rendered here, and only that
+        assert renderer.calls_here == job.chunks_taken_over < len(snippets) // render.CHUNK + 1
+
+
+class SlowerInWorker(CountingRenderer):
+    """Renders normally here; in a forked worker, a third of a second per chunk."""
+
+    def render(self, snippets: Sequence[str]) -> list[Rendered]:
+        if os.getpid() != TEST_PID:
+            time.sleep(0.3)
+        return super().render(snippets)
+
+
+@can_fork
+def test_this_process_takes_over_what_a_slow_worker_has_not_reached() -> None:
+    snippets = [f"Definition {i}, with *emphasis*." for i in range(6 * render.CHUNK)]
+    expected = inline(snippets)
+    renderer = SlowerInWorker(EXTENSIONS, {})
+    job = RenderJob(renderer, snippets, background=True)
+    started = time.monotonic()
+    assert job.result() == expected
+    # Alone, the worker would take 1.8 s; it renders the first chunk or two, this process the rest.
+    assert time.monotonic() - started < 1.2
+    assert job.chunks_taken_over >= 4 and renderer.calls_here == job.chunks_taken_over
+    assert [renderer.cached(snippet) for snippet in snippets] == expected
 
 
 def test_snippets_rendered_by_an_earlier_job_are_never_sent_to_a_worker() -> None:

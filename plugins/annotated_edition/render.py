@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import gc
 import html
+import mmap
 import os
 import pickle
 import re
 import signal
+import struct
 import sys
 import threading
 import time
@@ -234,6 +236,12 @@ class SnippetRenderer:
 
 # Below this many snippets to render, a worker costs more than it saves.
 BACKGROUND_MINIMUM = 64
+CHUNK = 128
+"""Snippets per unit of work the worker and this process share out at the end."""
+# The shared progress, two fields each written by one side only: at offset 0 the chunk the
+# worker is on (-1 before the first), at offset 8 the lowest chunk this process has taken.
+_FIELD = struct.Struct("q")
+_WORKER_AT, _PARENT_FROM = 0, _FIELD.size
 BACKGROUND_SWITCH = "ANNOTATED_EDITION_BACKGROUND"
 """`0` renders in the build's own process, never in a worker; `always` uses a worker
 whenever one is possible, however few the snippets; unset, a worker renders 64 or more."""
@@ -277,6 +285,8 @@ class RenderJob:
         self.in_background = False
         self.worker_seconds: float | None = None
         """How long the worker took to render (for the benchmark), once collected."""
+        self.chunks_taken_over = 0
+        """How many chunks of snippets this process rendered because the worker had not reached them."""
         if background is None:
             background = background_possible() and len(self._missing) >= _background_minimum()
         if background and self._missing:
@@ -290,6 +300,12 @@ class RenderJob:
                 stream.flush()
             except (AttributeError, OSError, ValueError):
                 pass
+        chunks = [self._missing[i:i + CHUNK] for i in range(0, len(self._missing), CHUNK)]
+        # Shared with the worker (an anonymous shared mapping survives fork): the chunk it is on,
+        # and the lowest chunk this process has taken for itself (see result()).
+        progress = mmap.mmap(-1, 2 * _FIELD.size)
+        _FIELD.pack_into(progress, _WORKER_AT, -1)
+        _FIELD.pack_into(progress, _PARENT_FROM, len(chunks))
         read_end, write_end = os.pipe()
         # What exists now is shared with the worker: frozen, the collector does not write to
         # its pages in the worker's copy (Python's advice for fork).  Thawed once it is collected.
@@ -307,8 +323,13 @@ class RenderJob:
                 os.close(read_end)
                 gc.disable()  # short-lived: collecting cycles would only cost time
                 started = time.perf_counter()
-                rendered = self._renderer.render([self._snippets[i] for i in self._missing])
-                payload = pickle.dumps((time.perf_counter() - started, rendered), protocol=pickle.HIGHEST_PROTOCOL)
+                done: dict[int, list[Rendered]] = {}
+                for number, chunk in enumerate(chunks):
+                    if number >= _FIELD.unpack_from(progress, _PARENT_FROM)[0]:
+                        break  # the parent renders this one and the rest itself
+                    _FIELD.pack_into(progress, _WORKER_AT, number)
+                    done[number] = self._renderer.render([self._snippets[i] for i in chunk])
+                payload = pickle.dumps((time.perf_counter() - started, done), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as pipe:
                     pipe.write(payload)
             except BaseException:  # noqa: BLE001 - the parent renders in its own process instead
@@ -316,6 +337,8 @@ class RenderJob:
             finally:
                 os._exit(status)
         os.close(write_end)
+        self._chunks = chunks
+        self._progress = progress
         self._worker = (pid, read_end)
         self._frozen = True
         self.in_background = True
@@ -324,10 +347,17 @@ class RenderJob:
         self._finalizer = weakref.finalize(self, _stop_worker, *self._finalizer_args)
 
     def result(self) -> list[Rendered]:
-        """The rendered snippets, in order (waits for the worker if there is one)."""
+        """The rendered snippets, in order (waits for the worker if there is one).
+
+        A worker that is not done yet renders from the first chunk on; this
+        process then renders from the last chunk back, telling the worker
+        through the shared progress where to stop, so both cores finish
+        together.  Where the two meet, a chunk may be rendered twice, never
+        not at all.
+        """
         if self._results is None:
             rendered = self._collect() if self._worker is not None else None
-            if rendered is None or len(rendered) != len(self._missing):
+            if rendered is None:
                 rendered = self._renderer.render([self._snippets[i] for i in self._missing])
             else:
                 for index, result in zip(self._missing, rendered):
@@ -338,22 +368,40 @@ class RenderJob:
         return self._results
 
     def _collect(self) -> list[Rendered] | None:
+        """The worker's renderings joined with those this process takes over, or None if it failed."""
         assert self._worker is not None
         pid, read_end = self._worker
         self._worker = None
         self._finalizer.detach()  # it would thaw too: _thaw() below does
-        self._thaw()
+        mine: dict[int, list[Rendered]] = {}
+        number = len(self._chunks) - 1
+        while number > _FIELD.unpack_from(self._progress, _WORKER_AT)[0]:  # the worker has not reached it yet
+            _FIELD.pack_into(self._progress, _PARENT_FROM, number)
+            mine[number] = self._renderer.render([self._snippets[i] for i in self._chunks[number]])
+            number -= 1
         with os.fdopen(read_end, "rb") as pipe:
             payload = pipe.read()
-        _, status = os.waitpid(pid, 0)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:  # reaped elsewhere: the payload speaks for itself
+            status = 0
+        self._progress.close()
+        self._thaw()
         if status != 0 or not payload:
             return None
         try:
-            seconds, rendered = pickle.loads(payload)  # noqa: S301 - our own worker's output
+            seconds, theirs = pickle.loads(payload)  # noqa: S301 - our own worker's output
         except Exception:  # noqa: BLE001 - a truncated payload: render here instead
             return None
         self.worker_seconds = seconds
-        return rendered if isinstance(rendered, list) else None
+        self.chunks_taken_over = len(mine)
+        rendered: list[Rendered] = []
+        for number, chunk in enumerate(self._chunks):
+            part = mine.get(number) or theirs.get(number)
+            if part is None or len(part) != len(chunk):
+                return None
+            rendered.extend(part)
+        return rendered
 
     def cancel(self) -> None:
         """Stop a worker whose result is no longer wanted (a build that failed)."""
@@ -362,6 +410,7 @@ class RenderJob:
             self._finalizer.detach()
             pid, read_end, _ = self._finalizer_args
             _stop_worker(pid, read_end, False)
+            self._progress.close()
         self._thaw()
 
     def _thaw(self) -> None:
