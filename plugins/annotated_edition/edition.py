@@ -384,7 +384,8 @@ class EditionTreeprocessor(Treeprocessor):
             holder = etree.SubElement(item, "div", {"class": "edition-note__body"})
             # The body is rendered on another core meanwhile: Edition.finish_html fills it in.
             index = edition.note_index[(page.src_path, note.id)]
-            holder.text = self.md.htmlStash.store(f"<!--edition-note:{index}:{number[note.id]}-->")
+            # A comment element: serialized as it is, without a trip through the raw-HTML stash.
+            holder.append(etree.Comment(f"edition-note:{index}:{number[note.id]}"))
         return section
 
 
