@@ -256,3 +256,61 @@ def test_match_case_entries_keep_forms_that_differ_in_case(tmp_path: Path) -> No
 def test_c1_control_character_is_reported_where_it_is(tmp_path: Path) -> None:
     message = only(run(tmp_path, {"glossary/cholo.yml": "term: cholo\ndefinition: ab\u0090c\n"}))
     assert message.startswith("annotations/glossary/cholo.yml:2:15: control character U+0090 is not allowed")
+
+
+# -- reading values first, positions on demand ------------------------------------------
+
+YAML_SAMPLES = [
+    "term: Lima\ndefinition: The capital.\n",
+    "term: 'Lima'\nmatch_case: true\nforms: [a, 'b', \"c\"]\nsources:\n  - title: T\n    date: '2023'\n",
+    "term: x\nnested:\n  - {a: 1, b: [2, 3]}\n  - ~\n  - ''\nempty:\n",
+    "- quote: a\n  note: b\n- quote: c\n  note: >-\n    folded\n    text\n",
+    "",
+    "just text\n",
+    "a: &anchor 1\n", "a: 1\nb: *x\n", "a: !!str 1\n", "a: 1\na: 2\n", "? [a]\n: 1\n", "a: 1\n---\nb: 2\n",
+    "a: [1, 2\n",
+]
+
+
+@pytest.mark.parametrize("text", YAML_SAMPLES)
+def test_values_without_positions_are_the_same_and_positions_come_on_demand(text: str) -> None:
+    try:
+        full = load(text)
+    except YamlProblem as problem:
+        with pytest.raises(YamlProblem) as quick_problem:
+            load(text, positions=False)
+        assert (quick_problem.value.line, quick_problem.value.column, quick_problem.value.message) == \
+            (problem.line, problem.column, problem.message)
+        return
+    quick = load(text, positions=False)
+    assert quick.value == full.value
+    top_level = {path for path in full.plain_scalars if len(path) == 1 and isinstance(path[0], str)}
+    assert quick.plain_scalars == top_level
+    for path in [*full.positions, ("missing", 0)]:
+        assert quick.where(path) == full.where(path)   # read from the text when first asked
+        assert quick.where(path, key=True) == full.where(path, key=True)
+    assert quick.plain_scalars == full.plain_scalars
+
+
+plain_data = st.recursive(
+    st.one_of(st.text(max_size=8), st.none()),
+    lambda children: st.one_of(st.lists(children, max_size=4),
+                               st.dictionaries(st.text(min_size=1, max_size=6), children, max_size=4)),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=plain_data)
+def test_any_plain_document_reads_the_same_without_positions(data: object) -> None:
+    import yaml
+
+    text = yaml.safe_dump(data, allow_unicode=True)
+    try:
+        full = load(text)
+    except YamlProblem:
+        with pytest.raises(YamlProblem):
+            load(text, positions=False)
+        return
+    quick = load(text, positions=False)
+    assert quick.value == full.value
+    assert quick.plain_scalars == {path for path in full.plain_scalars if len(path) == 1 and isinstance(path[0], str)}

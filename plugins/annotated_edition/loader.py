@@ -95,7 +95,7 @@ def _validator(name: str) -> Any:
 _FILE_CACHE: dict[str, tuple[tuple[int, int], Document | YamlProblem]] = {}
 
 
-def _read(path: str) -> Document | YamlProblem:
+def _read(path: str, positions: bool = True) -> Document | YamlProblem:
     try:
         stat = os.stat(path)
         stamp = (stat.st_mtime_ns, stat.st_size)
@@ -107,7 +107,7 @@ def _read(path: str) -> Document | YamlProblem:
     except OSError as exc:
         return YamlProblem(1, 1, f"cannot read the file ({exc.strerror}); check its permissions")
     try:
-        result: Document | YamlProblem = load(decode(raw))
+        result: Document | YamlProblem = load(decode(raw), positions=positions)
     except YamlProblem as problem:
         result = problem
     _FILE_CACHE[path] = (stamp, result)
@@ -359,7 +359,8 @@ def _load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None)
     entry_docs: list[tuple[str, Document, GlossaryEntry]] = []
     for name in files:
         rel = _relative(name, root)
-        parsed = _read(name)
+        # A glossary entry needs its positions only for a message: they are read when one is written.
+        parsed = _read(name, positions=not name.startswith(glossary_prefix))
         if isinstance(parsed, YamlProblem):
             problems.append(Problem(rel, parsed.line, parsed.column, parsed.message))
             continue
@@ -481,6 +482,9 @@ def _check_see_also(entry_docs: list[tuple[str, Document, GlossaryEntry]], entri
     for rel, doc, entry in entry_docs:
         seen: set[str] = set()
         for index, target in enumerate(entry.see_also):
+            if target != entry.id and target not in seen and target in entries:
+                seen.add(target)
+                continue  # fine: no position needed
             line, column = doc.where(("see_also", index))
             if target == entry.id:
                 problems.append(Problem(rel, line, column, f"see_also names the entry itself ('{target}'); "

@@ -46,9 +46,15 @@ class Document:
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     plain_scalars: set[PathKey] = field(default_factory=set)
+    source: str | None = field(default=None, repr=False)
+    """The text, while positions are still to be read from it (see :func:`load`)."""
 
     def where(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the node itself, else its nearest parent."""
+        if self.source is not None:  # the first question about a position: read them all now
+            located = load(self.source)
+            self.positions, self.key_positions = located.positions, located.key_positions
+            self.plain_scalars, self.source = located.plain_scalars, None
         table = self.key_positions if key else self.positions
         probe = tuple(path)
         while probe:
@@ -99,10 +105,23 @@ def decode(raw: bytes) -> str:
     return text
 
 
-def load(text: str) -> Document:
-    """Parse ``text`` as plain YAML (one document) into a :class:`Document`."""
-    doc = Document(value=None)
+def load(text: str, *, positions: bool = True) -> Document:
+    """Parse ``text`` as plain YAML (one document) into a :class:`Document`.
+
+    ``positions=False``: the value only, and which top-level keys hold plain
+    (unquoted) scalars; the positions are read from the text again the first
+    time :meth:`Document.where` is asked (for a message, which a valid file
+    never needs).  A file that is not plain YAML raises the same
+    :class:`YamlProblem` either way.
+    """
     events = _events(text)
+    if not positions:
+        quick = _values(events)
+        if quick is not None:
+            value, plain_keys = quick
+            return Document(value=value, plain_scalars={(key,) for key in plain_keys}, source=text)
+        # Something is wrong: the full reading below says what, and where.
+    doc = Document(value=None)
     stack: list[tuple[str, Any, PathKey, Any]] = []  # (kind, container, path, pending key)
     root_set = False
 
@@ -176,6 +195,66 @@ def load(text: str) -> Document:
     if not root_set:
         doc.value = None
     return doc
+
+
+def _values(events: list[Any]) -> tuple[Any, set[str]] | None:
+    """The value of a plain-YAML event stream and its top-level plain keys; None at anything :func:`load` refuses.
+
+    The same rules as :func:`load` without the bookkeeping of positions (a
+    third of the time): anchors, aliases, tags, duplicate keys, container
+    keys and a second document all answer None.
+    """
+    stack: list[list[Any]] = []   # [container, is_mapping, pending key or _NO_KEY]
+    root: Any = None
+    root_set = False
+    plain_keys: set[str] = set()
+    for event in events:
+        kind = type(event)
+        if kind in _STRUCTURE_EVENTS:
+            continue
+        if kind is _SequenceEnd or kind is _MappingEnd:
+            stack.pop()
+            continue
+        if kind is _Alias or event.anchor or (event.tag and not (kind is _Scalar and event.tag == "!")):
+            return None
+        plain = False
+        if kind is _Scalar:
+            plain = bool(event.implicit[0]) and not event.style
+            value: Any = event.value
+            top = stack[-1] if stack else None
+            awaiting_key = top is not None and top[1] and top[2] is _NO_KEY
+            if plain and value in _NULLS and not awaiting_key:
+                value = None
+        elif kind is _SequenceStart:
+            value = []
+        else:
+            value = {}
+        if not stack:
+            if root_set:
+                return None
+            root, root_set = value, True
+        else:
+            top = stack[-1]
+            if not top[1]:
+                top[0].append(value)
+            elif top[2] is _NO_KEY:
+                if kind is not _Scalar or value in top[0]:
+                    return None
+                top[2] = value
+                continue
+            else:
+                top[0][top[2]] = value
+                if plain and len(stack) == 1:
+                    plain_keys.add(top[2])
+                top[2] = _NO_KEY
+        if kind is _SequenceStart:
+            stack.append([value, False, _NO_KEY])
+        elif kind is not _Scalar:
+            stack.append([value, True, _NO_KEY])
+    return root, plain_keys
+
+
+_NO_KEY = object()
 
 
 def _parse_events(text: str) -> list[Any]:
