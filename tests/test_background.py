@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from annotated_edition import render
+from annotated_edition import background, render
 from annotated_edition.render import (BACKGROUND_SWITCH, Rendered, RenderJob, SnippetRenderer,
                                       background_possible)
 from editions import Edition, configure
@@ -170,7 +170,7 @@ def test_cancel_stops_the_worker_and_unfreezes_the_collector() -> None:
     expected = inline(SNIPPETS)
     job = RenderJob(SlowInWorker(EXTENSIONS, {}), SNIPPETS, background=True)
     assert job._worker is not None
-    pid, read_end = job._worker
+    pid, read_end = job._worker.pid, job._worker._read_end
     try:
         assert gc.get_freeze_count() > 0   # frozen while the worker shares this process's memory
         started = time.monotonic()
@@ -198,7 +198,7 @@ def test_a_job_dropped_unfinished_stops_its_worker_and_unfreezes_the_collector()
     """An interrupted build drops its job without result() or cancel(): nothing may be left behind."""
     job = RenderJob(SlowInWorker(EXTENSIONS, {}), SNIPPETS, background=True)
     assert job._worker is not None
-    pid = job._worker[0]
+    pid = job._worker.pid
     try:
         assert gc.get_freeze_count() > 0
         del job
@@ -226,11 +226,11 @@ def test_the_switch_turns_workers_off(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "fork")), reason="workers are Linux-only")
 def test_a_worker_is_forked_only_from_a_single_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(BACKGROUND_SWITCH, raising=False)
-    monkeypatch.setattr(render.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
     assert background_possible() is True
     monkeypatch.setenv(BACKGROUND_SWITCH, "always")
     assert background_possible() is True
-    monkeypatch.setattr(render.threading, "active_count", lambda: 2)   # `mkdocs serve` rebuilding
+    monkeypatch.setattr(background.threading, "active_count", lambda: 2)   # `mkdocs serve` rebuilding
     assert background_possible() is False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,57 @@ def test_any_plain_document_reads_the_same_without_positions(data: object) -> No
     quick = load(text, positions=False)
     assert quick.value == full.value
     assert quick.plain_scalars == {path for path in full.plain_scalars if len(path) == 1 and isinstance(path[0], str)}
+
+
+# -- loading shared with a worker ------------------------------------------------------
+
+def _many_entries(root: Path) -> None:
+    glossary = root / "annotations" / "glossary"
+    glossary.mkdir(parents=True)
+    (root / "annotations" / "notes").mkdir()
+    for i in range(24):
+        (glossary / f"e{i:02d}.yml").write_text(
+            f"term: Term {i}\nforms: [form {i}]\ndefinition: Definition *{i}*.\n"
+            + (f"see_also: [e{23 - i:02d}]\n" if i % 3 == 0 else ""), encoding="utf-8")
+    # Broken files in both halves: a syntax error, a schema error, a form claimed twice across the halves,
+    # a see_also to nowhere.
+    (glossary / "e03.yml").write_text("term: [unclosed\n", encoding="utf-8")
+    (glossary / "e05.yml").write_text("term: Five\ndefinition: D.\nlink: sometimes\n", encoding="utf-8")
+    (glossary / "e20.yml").write_text("term: Twenty\nforms: [form 1]\ndefinition: D.\nsee_also: [nowhere]\n",
+                                      encoding="utf-8")
+
+
+def _summary(annotations) -> tuple[list[str], list[tuple[str, tuple[str, ...], str]], list[tuple[int, int]]]:
+    return ([str(problem) for problem in annotations.problems],
+            [(entry.id, entry.forms, entry.definition) for entry in annotations.entries.values()],
+            [entry.where(("definition",)) for entry in annotations.entries.values()])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
+def test_loading_shared_with_a_worker_gives_what_loading_alone_gives(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotated_edition import background, loader
+
+    _many_entries(tmp_path)
+    monkeypatch.setattr(loader, "PARALLEL_LOADING_MINIMUM", 2)
+    monkeypatch.setattr(background.threading, "active_count", lambda: 1)  # beside the test runner's threads
+    started: list[object] = []
+    start = background.Worker.start
+
+    def spy(compute):  # type: ignore[no-untyped-def]
+        worker = start(compute)
+        started.append(worker)
+        return worker
+
+    monkeypatch.setattr(background.Worker, "start", staticmethod(spy))
+    monkeypatch.setenv(background.SWITCH, "0")
+    alone = _summary(load_annotations(tmp_path, tmp_path / "annotations", set()))
+    assert started == []
+    loader._FILE_CACHE.clear()
+    monkeypatch.delenv(background.SWITCH)
+    shared = _summary(load_annotations(tmp_path, tmp_path / "annotations", set()))
+    assert len(started) == 1 and started[0] is not None
+    assert shared == alone
+    problems = "\n".join(alone[0])
+    assert "e03.yml:2:1: YAML syntax error" in problems and "e05.yml:3:" in problems and "e20.yml:4:12:" in problems
+    assert "already claimed by entry 'e01'" in problems

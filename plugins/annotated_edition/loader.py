@@ -23,7 +23,7 @@ from typing import Any
 
 import fastjsonschema
 
-from . import collector
+from . import background, collector
 from .matcher import form_key
 from .model import Annotations, GlossaryEntry, Note, Source
 from .problems import Problem
@@ -357,34 +357,69 @@ def _load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None)
                                                "annotations/notes/<page>.yml"))
 
     entry_docs: list[tuple[str, Document, GlossaryEntry]] = []
+    glossary_files = [name for name in files if name.startswith(glossary_prefix)]
+    # Thousands of entries: a forked worker loads the second half of them on the other core.
+    worker: background.Worker | None = None
+    loaded_there: dict[str, tuple[list[Problem], GlossaryEntry | None]] = {}
+    if background.possible() and background.worth_it(len(glossary_files), PARALLEL_LOADING_MINIMUM):
+        theirs = glossary_files[len(glossary_files) // 2:]
+        worker = background.Worker.start(lambda: {name: _glossary_file(name, root) for name in theirs})
+        their_first = theirs[0]
     for name in files:
-        rel = _relative(name, root)
-        # A glossary entry needs its positions only for a message: they are read when one is written.
-        parsed = _read(name, positions=not name.startswith(glossary_prefix))
-        if isinstance(parsed, YamlProblem):
-            problems.append(Problem(rel, parsed.line, parsed.column, parsed.message))
-            continue
-        if name.startswith(glossary_prefix):
-            entry = _load_entry(name, rel, parsed, problems)
-            if entry:
-                entry_docs.append((rel, parsed, entry))
+        if worker is not None and name == their_first:  # this process's half is done: collect the other
+            worker, (done, answer) = None, worker.result()
+            loaded_there = answer if done else {}
+        if name in loaded_there:
+            file_problems, entry = loaded_there[name]
+        elif name.startswith(glossary_prefix):
+            file_problems, entry = _glossary_file(name, root)
         else:
-            page = name[len(notes_prefix):-len(".yml")].replace(os.sep, "/") + ".md"
-            notes = _load_notes(rel, parsed, problems)
-            if pages is not None and page not in pages:
-                candidates = did_you_mean(page, pages)
-                problems.append(Problem(rel, 1, 1, f"there is no page docs/{page} for these notes{candidates}; "
-                                                   "name the notes file after its page "
-                                                   "(docs/a/b.md → annotations/notes/a/b.yml)"))
-                continue
-            if notes:
-                result.notes[page] = notes
+            _notes_file(name, root, notes_prefix, pages, result, problems)
+            continue
+        problems.extend(file_problems)
+        if entry is not None:
+            entry_docs.append((entry.path, entry.document, entry))
 
     entries = {entry.id: entry for _, _, entry in entry_docs}
     _check_forms(entry_docs, problems)
     _check_see_also(entry_docs, entries, problems)
     result.entries = dict(sorted(entries.items()))
     return result
+
+
+PARALLEL_LOADING_MINIMUM = 1000
+"""Glossary files from which loading is shared with a worker (below, the fork costs more than it saves)."""
+
+
+def _glossary_file(name: str, root: Path) -> tuple[list[Problem], GlossaryEntry | None]:
+    """One glossary entry file read and checked: its problems, and the entry if it is sound."""
+    rel = _relative(name, root)
+    problems: list[Problem] = []
+    # An entry needs its positions only for a message: they are read when one is written.
+    parsed = _read(name, positions=False)
+    if isinstance(parsed, YamlProblem):
+        return [Problem(rel, parsed.line, parsed.column, parsed.message)], None
+    return problems, _load_entry(name, rel, parsed, problems)
+
+
+def _notes_file(name: str, root: Path, notes_prefix: str, pages: set[str] | None, result: Annotations,
+                problems: list[Problem]) -> None:
+    """One notes file read and checked into ``result.notes``, its problems into ``problems``."""
+    rel = _relative(name, root)
+    parsed = _read(name)
+    if isinstance(parsed, YamlProblem):
+        problems.append(Problem(rel, parsed.line, parsed.column, parsed.message))
+        return
+    page = name[len(notes_prefix):-len(".yml")].replace(os.sep, "/") + ".md"
+    notes = _load_notes(rel, parsed, problems)
+    if pages is not None and page not in pages:
+        candidates = did_you_mean(page, pages)
+        problems.append(Problem(rel, 1, 1, f"there is no page docs/{page} for these notes{candidates}; "
+                                           "name the notes file after its page "
+                                           "(docs/a/b.md → annotations/notes/a/b.yml)"))
+        return
+    if notes:
+        result.notes[page] = notes
 
 
 def _load_entry(path: str, rel: str, doc: Document, problems: list[Problem]) -> GlossaryEntry | None:

@@ -8,18 +8,11 @@ and names each thing that will go, for the warning the contract requires.
 
 from __future__ import annotations
 
-import gc
 import html
 import mmap
-import os
-import pickle
 import re
-import signal
 import struct
-import sys
-import threading
 import time
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -28,7 +21,7 @@ from typing import Any
 import markdown
 import nh3
 
-from . import collector
+from . import background as _background
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dfn", "div", "dl", "dt", "em", "i",
@@ -236,30 +229,18 @@ class SnippetRenderer:
 
 # Below this many snippets to render, a worker costs more than it saves.
 BACKGROUND_MINIMUM = 64
+BACKGROUND_SWITCH = _background.SWITCH
 CHUNK = 128
 """Snippets per unit of work the worker and this process share out at the end."""
 # The shared progress, two fields each written by one side only: at offset 0 the chunk the
 # worker is on (-1 before the first), at offset 8 the lowest chunk this process has taken.
 _FIELD = struct.Struct("q")
 _WORKER_AT, _PARENT_FROM = 0, _FIELD.size
-BACKGROUND_SWITCH = "ANNOTATED_EDITION_BACKGROUND"
-"""`0` renders in the build's own process, never in a worker; `always` uses a worker
-whenever one is possible, however few the snippets; unset, a worker renders 64 or more."""
 
 
 def background_possible() -> bool:
-    """May a worker be forked here?  Linux only, and only from a single-threaded process.
-
-    Forking a process that runs other threads (`mkdocs serve` rebuilds from
-    its server thread) can copy a lock in a held state; macOS and Windows
-    have no safe fork.  Everywhere else the work is done in this process.
-    """
-    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
-            and os.environ.get(BACKGROUND_SWITCH, "").strip().lower() not in ("0", "off", "no", "false"))
-
-
-def _background_minimum() -> int:
-    return 1 if os.environ.get(BACKGROUND_SWITCH, "").strip().lower() == "always" else BACKGROUND_MINIMUM
+    """May a worker be forked here?  (See :func:`annotated_edition.background.possible`.)"""
+    return _background.possible()
 
 
 class RenderJob:
@@ -279,72 +260,35 @@ class RenderJob:
         self._renderer = renderer
         self._snippets = list(snippets)
         self._missing = [i for i, snippet in enumerate(self._snippets) if renderer.cached(snippet) is None]
+        self._chunks = [self._missing[i:i + CHUNK] for i in range(0, len(self._missing), CHUNK)]
         self._results: list[Rendered] | None = None
-        self._worker: tuple[int, int] | None = None   # (process id, read end of the pipe)
-        self._frozen = False
+        self._worker: _background.Worker | None = None
         self.in_background = False
         self.worker_seconds: float | None = None
         """How long the worker took to render (for the benchmark), once collected."""
         self.chunks_taken_over = 0
         """How many chunks of snippets this process rendered because the worker had not reached them."""
         if background is None:
-            background = background_possible() and len(self._missing) >= _background_minimum()
+            background = background_possible() and _background.worth_it(len(self._missing), BACKGROUND_MINIMUM)
         if background and self._missing:
-            self._start_worker()
+            # Shared with the worker (an anonymous shared mapping survives fork): the chunk it is
+            # on, and the lowest chunk this process has taken for itself (see _collect()).
+            self._progress = mmap.mmap(-1, 2 * _FIELD.size)
+            _FIELD.pack_into(self._progress, _WORKER_AT, -1)
+            _FIELD.pack_into(self._progress, _PARENT_FROM, len(self._chunks))
+            self._worker = _background.Worker.start(self._render_in_worker)
+            self.in_background = self._worker is not None
 
-    def _start_worker(self) -> None:
-        if not hasattr(os, "fork"):
-            return
-        for stream in (sys.stdout, sys.stderr):  # nothing buffered may be written twice
-            try:
-                stream.flush()
-            except (AttributeError, OSError, ValueError):
-                pass
-        chunks = [self._missing[i:i + CHUNK] for i in range(0, len(self._missing), CHUNK)]
-        # Shared with the worker (an anonymous shared mapping survives fork): the chunk it is on,
-        # and the lowest chunk this process has taken for itself (see result()).
-        progress = mmap.mmap(-1, 2 * _FIELD.size)
-        _FIELD.pack_into(progress, _WORKER_AT, -1)
-        _FIELD.pack_into(progress, _PARENT_FROM, len(chunks))
-        read_end, write_end = os.pipe()
-        # What exists now is shared with the worker: frozen, the collector does not write to
-        # its pages in the worker's copy (Python's advice for fork).  Thawed once it is collected.
-        collector.freeze()
-        try:
-            pid = os.fork()
-        except OSError:  # no memory or process slots: render here instead
-            collector.thaw()
-            os.close(read_end)
-            os.close(write_end)
-            return
-        if pid == 0:  # the worker: render, send, and leave without running the parent's exit handlers
-            status = 0
-            try:
-                os.close(read_end)
-                gc.disable()  # short-lived: collecting cycles would only cost time
-                started = time.perf_counter()
-                done: dict[int, list[Rendered]] = {}
-                for number, chunk in enumerate(chunks):
-                    if number >= _FIELD.unpack_from(progress, _PARENT_FROM)[0]:
-                        break  # the parent renders this one and the rest itself
-                    _FIELD.pack_into(progress, _WORKER_AT, number)
-                    done[number] = self._renderer.render([self._snippets[i] for i in chunk])
-                payload = pickle.dumps((time.perf_counter() - started, done), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(payload)
-            except BaseException:  # noqa: BLE001 - the parent renders in its own process instead
-                status = 1
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self._chunks = chunks
-        self._progress = progress
-        self._worker = (pid, read_end)
-        self._frozen = True
-        self.in_background = True
-        self._finalizer_args = (pid, read_end, True)
-        # A job dropped unfinished (an interrupted build) still stops its worker and thaws.
-        self._finalizer = weakref.finalize(self, _stop_worker, *self._finalizer_args)
+    def _render_in_worker(self) -> tuple[float, dict[int, list[Rendered]]]:
+        """In the worker: chunks from the first on, until this process has taken the rest."""
+        started = time.perf_counter()
+        done: dict[int, list[Rendered]] = {}
+        for number, chunk in enumerate(self._chunks):
+            if number >= _FIELD.unpack_from(self._progress, _PARENT_FROM)[0]:
+                break  # the parent renders this one and the rest itself
+            _FIELD.pack_into(self._progress, _WORKER_AT, number)
+            done[number] = self._renderer.render([self._snippets[i] for i in chunk])
+        return time.perf_counter() - started, done
 
     def result(self) -> list[Rendered]:
         """The rendered snippets, in order (waits for the worker if there is one).
@@ -370,29 +314,18 @@ class RenderJob:
     def _collect(self) -> list[Rendered] | None:
         """The worker's renderings joined with those this process takes over, or None if it failed."""
         assert self._worker is not None
-        pid, read_end = self._worker
-        self._worker = None
-        self._finalizer.detach()  # it would thaw too: _thaw() below does
+        worker, self._worker = self._worker, None
         mine: dict[int, list[Rendered]] = {}
         number = len(self._chunks) - 1
         while number > _FIELD.unpack_from(self._progress, _WORKER_AT)[0]:  # the worker has not reached it yet
             _FIELD.pack_into(self._progress, _PARENT_FROM, number)
             mine[number] = self._renderer.render([self._snippets[i] for i in self._chunks[number]])
             number -= 1
-        with os.fdopen(read_end, "rb") as pipe:
-            payload = pipe.read()
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:  # reaped elsewhere: the payload speaks for itself
-            status = 0
+        ok, answer = worker.result()
         self._progress.close()
-        self._thaw()
-        if status != 0 or not payload:
+        if not ok:
             return None
-        try:
-            seconds, theirs = pickle.loads(payload)  # noqa: S301 - our own worker's output
-        except Exception:  # noqa: BLE001 - a truncated payload: render here instead
-            return None
+        seconds, theirs = answer
         self.worker_seconds = seconds
         self.chunks_taken_over = len(mine)
         rendered: list[Rendered] = []
@@ -406,28 +339,6 @@ class RenderJob:
     def cancel(self) -> None:
         """Stop a worker whose result is no longer wanted (a build that failed)."""
         if self._worker is not None:
-            self._worker = None
-            self._finalizer.detach()
-            pid, read_end, _ = self._finalizer_args
-            _stop_worker(pid, read_end, False)
+            worker, self._worker = self._worker, None
+            worker.stop()
             self._progress.close()
-        self._thaw()
-
-    def _thaw(self) -> None:
-        if self._frozen:
-            self._frozen = False
-            collector.thaw()
-
-
-def _stop_worker(pid: int, read_end: int, thaw: bool) -> None:
-    if thaw:
-        collector.thaw()
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
-    try:
-        os.close(read_end)
-    except OSError:
-        pass
