@@ -188,7 +188,7 @@ class Edition:
                 if body.removed:
                     problems += _removed(note.path, note.body_position, body, f"note '{note.id}'")
             self._rendered = _RenderedText(definitions, titles, bodies, problems,
-                                           {key: html.escape(title, quote=True) for key, title in titles.items()})
+                                           {key: _attribute(title) for key, title in titles.items()})
         return self._rendered
 
     @property
@@ -257,6 +257,11 @@ class Edition:
     def link_mode(self, entry_id: str) -> str:
         """`first`, `all` or `none` for this entry."""
         return self.link_modes[entry_id]
+
+
+def _attribute(text: str) -> str:
+    """``text`` escaped for a double-quoted attribute, as Python-Markdown's serializer escapes it."""
+    return html.escape(text, quote=False).replace('"', "&quot;")
 
 
 def _removed(path: str, position: tuple[int, int], rendered: Rendered, what: str) -> list[Problem]:
