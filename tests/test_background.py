@@ -165,6 +165,15 @@ def test_a_failing_worker_falls_back_to_rendering_here() -> None:
     assert gc.get_freeze_count() == 0
 
 
+def _reap(pid: int) -> None:
+    """Whatever a failed assertion left: no worker outlives its test."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
 @can_fork
 def test_cancel_stops_the_worker_and_unfreezes_the_collector() -> None:
     expected = inline(SNIPPETS)
@@ -186,11 +195,7 @@ def test_cancel_stops_the_worker_and_unfreezes_the_collector() -> None:
         assert job.result() == expected
         assert gc.get_freeze_count() == 0 and gc.isenabled()
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except OSError:
-            pass
+        _reap(pid)
 
 
 @can_fork
@@ -207,11 +212,7 @@ def test_a_job_dropped_unfinished_stops_its_worker_and_unfreezes_the_collector()
             os.kill(pid, 0)
         assert gc.get_freeze_count() == 0 and gc.isenabled()
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except OSError:
-            pass
+        _reap(pid)
 
 
 def test_the_switch_turns_workers_off(monkeypatch: pytest.MonkeyPatch) -> None:
