@@ -308,3 +308,32 @@ def test_an_in_process_build_leaves_the_collector_as_it_found_it(tmp_path: Path)
     result = made.build()
     assert not result.failed, result.messages
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+class FailingHereSlowThere(SnippetRenderer):
+    """Slow in the worker; raises in this process, on a snippet that says so."""
+
+    def render(self, snippets: Sequence[str]) -> list[Rendered]:
+        if os.getpid() != TEST_PID:
+            time.sleep(0.5)
+        elif any("BOOM" in snippet for snippet in snippets):
+            raise RuntimeError("an extension failed")
+        return super().render(snippets)
+
+
+@can_fork
+def test_a_failure_while_taking_over_leaves_no_worker_behind() -> None:
+    snippets = [f"Definition {i}." for i in range(3 * render.CHUNK)] + ["BOOM"]
+    job = RenderJob(FailingHereSlowThere(EXTENSIONS, {}), snippets, background=True)
+    assert job._worker is not None
+    pid = job._worker.pid
+    try:
+        with pytest.raises(RuntimeError, match="an extension failed") as caught:
+            job.result()
+        # Even while the failure's traceback (and every frame in it) is still held, as a caller may:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert gc.get_freeze_count() == 0 and gc.isenabled()
+        assert caught.traceback
+    finally:
+        _reap(pid)

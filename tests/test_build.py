@@ -345,3 +345,31 @@ def test_search_indexes_notes_as_plain_text_and_the_glossary_by_headword_and_def
         assert entry in glossary, glossary
     for absent in ("A dictionary", "A publisher", "Also in the text as", "zetas", "See also", "In the text"):
         assert absent not in glossary, absent
+
+
+def test_an_author_cannot_write_the_plugins_placeholders(edition: Edition) -> None:
+    """Raw HTML that looks like the edition's own placeholders stays as the author wrote it."""
+    edition.entry("cholo", "term: cholo\ndefinition: A charged word.\n")
+    edition.write("docs/index.md", "# Home\n\nThe cholo said a passage here.\n\n"
+                  "<!--edition-note:7:1--><!--edition-note:0:1-->\n\n"
+                  'Raw: <a class="edition-term" data-term="nope" href="#x">one</a> and '
+                  '<a class="edition-term" data-term="cholo" title="mine" href="#y">two</a>.\n')
+    edition.notes("index", "- quote: a passage here\n  note: The real note.\n")
+    result = edition.build()
+    assert not result.failed, result.messages
+    html_text = result.page()
+    assert "<!--edition-note:7:1-->" in html_text and "<!--edition-note:0:1-->" in html_text   # left alone
+    assert html_text.count("The real note.") == 1                          # only in its own place
+    assert 'data-term="nope" href="#x">one</a>' in html_text
+    assert 'data-term="cholo" title="mine" href="#y">two</a>' in html_text  # no second title
+    linked = content(html_text).select("a.edition-term[id]")
+    assert [link["title"] for link in linked] == ["A charged word."]
+
+
+def test_the_early_script_and_the_definitions_find_their_place() -> None:
+    from annotated_edition.plugin import _insert_in_page
+
+    assert _insert_in_page("<html><head>H</head><body class=x>B</body>", "S", "D") == \
+        "<html><head>HS</head><body class=x>DB</body>"
+    assert _insert_in_page("<html><head>H</head><main>M", "S", "D") == "D<html><head>HS</head><main>M"
+    assert _insert_in_page("<p>no head</p>", "S", "D") == "D<p>no head</p>"

@@ -64,7 +64,10 @@ class Worker:
                 stream.flush()
             except (AttributeError, OSError, ValueError):
                 pass
-        read_end, write_end = os.pipe()
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:  # out of file descriptors: the caller works alone
+            return None
         # What exists now is shared with the child: frozen, the collector does not write to its
         # pages in the child's copy (Python's advice for fork).  Thawed once the child is done.
         collector.freeze()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,8 +72,6 @@ _SEARCH_NOISE = re.compile(
     r'class="footnote-ref" href="#note-[a-z0-9-]+">\d+</a></sup>')
 _TERM_LINK_OPENING = '<a class="edition-term" '
 # Placeholders the treeprocessor leaves for what is rendered on another core (see Edition.finish_html).
-_NOTE_PLACEHOLDER = re.compile(r"<!--edition-note:(\d+):(\d+)-->")
-_TERM_LINK_START = re.compile(r'<a class="edition-term" data-term="([a-z0-9-]+)"')
 _MARK = re.compile(r"</?mark\b[^>]*>")
 
 
@@ -171,6 +170,10 @@ class Edition:
         self._job = RenderJob(renderer, [e.definition for e in self.entries.values()] +
                               [n.note for _, n in self._notes], background=background)
         self._rendered: _RenderedText | None = None
+        # Placeholders name this build's token: an author cannot write one by chance or on purpose.
+        self._token = secrets.token_hex(8)
+        self._note_placeholder = re.compile(f"<!--edition-note:{self._token}:(\\d+):(\\d+)-->")
+        self._title_placeholder = re.compile(f'title="{self._token}:([^"]*)"')
 
     def _collect(self) -> _RenderedText:
         if self._rendered is None:
@@ -219,37 +222,56 @@ class Edition:
         self._job.cancel()
 
     def finish_html(self, content: str) -> str:
-        """Fill a converted page's placeholders: note bodies and the titles of term links."""
+        """Fill a converted page's placeholders: note bodies and the titles of term links.
+
+        Placeholders carry this build's random token, so nothing an author
+        writes in a page can pass for one; one whose note or entry is unknown
+        is left as it is.
+        """
         rendered = self._collect()
+        notes, titles = self._notes, rendered.title_attributes
 
         def note(match: re.Match[str]) -> str:
             index = int(match.group(1))
-            item = self._notes[index][1]
+            if index >= len(notes):
+                return match.group(0)
+            item = notes[index][1]
             return (f"<p class=\"edition-note__type\">{NOTE_TYPE_LABELS[item.type]}</p>"
                     f"{rendered.note_bodies[index].html}{format_sources(item.sources)}"
                     f"<a class=\"edition-note__backref\" href=\"#note-ref-{item.id}\" "
                     f"aria-label=\"Back to the passage of note {match.group(2)}\">↩</a>")
 
-        titles = rendered.title_attributes
-        content = _NOTE_PLACEHOLDER.sub(note, content)
-        return _TERM_LINK_START.sub(lambda match: f'{match.group(0)} title="{titles[match.group(1)]}"', content)
+        def title(match: re.Match[str]) -> str:
+            text = titles.get(html.unescape(match.group(1)))
+            return match.group(0) if text is None else f'title="{text}"'
 
-    def search_html(self, content: str) -> str:
-        """A converted page's HTML (placeholders unfilled) as search should index it.
+        return self._title_placeholder.sub(title, self._note_placeholder.sub(note, content))
+
+    def note_placeholder(self, page: str, note_id: str, number: int) -> str:
+        """The text of the comment that stands for a note's body until :meth:`finish_html`."""
+        return f"edition-note:{self._token}:{self.note_index[(page, note_id)]}:{number}"
+
+    def title_placeholder(self, entry_id: str) -> str:
+        """The `title` a term link carries until :meth:`finish_html`."""
+        return f"{self._token}:{entry_id}"
+
+    def search_html(self, content: str, page: str, anchored: Sequence[str]) -> str:
+        """A page's finished HTML as search should index it.
 
         The reading text without the apparatus (:func:`searchable_html`), and
-        the notes as a heading and one paragraph of plain text each: their
-        type labels, sources and back-links are not worth finding, and
-        Material's search parser pays for every element in pure Python.
+        the notes (``anchored``: the page's note ids in reading order) as a
+        heading and one paragraph of plain text each: their type labels,
+        sources and back-links are not worth finding, and Material's search
+        parser pays for every element in pure Python.
         """
-        rendered = self._collect()
-        start = content.find(NOTES_SECTION_START)
-        if start != -1:
-            # Sanitized note bodies cannot hold a <section>: the first closing tag is the section's.
+        # The edition's notes section is the page's last (an author's look-alike could only come earlier).
+        start = content.rfind(NOTES_SECTION_START)
+        if start != -1 and anchored:
+            # Notes, sources and back-links cannot hold a <section>: the first closing tag is the section's.
             end = content.find("</section>", start)
             end = len(content) if end == -1 else end + len("</section>")
-            notes = "".join(f"<p>{html.escape(rendered.note_bodies[int(index)].text, quote=False)}</p>"
-                            for index, _ in _NOTE_PLACEHOLDER.findall(content, start, end))
+            notes = "".join(f"<p>{html.escape(self.note_body(page, note_id).text, quote=False)}</p>"
+                            for note_id in anchored)
             content = (content[:start] + f'<h2 id="{NOTES_TITLE_ID}">{NOTES_TITLE}</h2>{notes}'
                        + content[end:])
         return searchable_html(content)
@@ -260,7 +282,7 @@ class Edition:
 
 
 def _attribute(text: str) -> str:
-    """``text`` escaped for a double-quoted attribute, as Python-Markdown's serializer escapes it."""
+    """``text`` escaped for a double-quoted attribute (``&``, ``<``, ``>`` and ``"``)."""
     return html.escape(text, quote=False).replace('"', "&quot;")
 
 
@@ -387,10 +409,9 @@ class EditionTreeprocessor(Treeprocessor):
             item = etree.SubElement(items, "li", {"id": f"note-{note.id}",
                                                    "class": f"edition-note edition-note--{note.type}"})
             holder = etree.SubElement(item, "div", {"class": "edition-note__body"})
-            # The body is rendered on another core meanwhile: Edition.finish_html fills it in.
-            index = edition.note_index[(page.src_path, note.id)]
-            # A comment element: serialized as it is, without a trip through the raw-HTML stash.
-            holder.append(etree.Comment(f"edition-note:{index}:{number[note.id]}"))
+            # The body is rendered on another core meanwhile: Edition.finish_html fills it in.  A
+            # comment element is serialized as it is, without a trip through the raw-HTML stash.
+            holder.append(etree.Comment(edition.note_placeholder(page.src_path, note.id, number[note.id])))
         return section
 
 
@@ -497,7 +518,8 @@ class _TermLinker:
             self.page.linked_entries.append(entry_id)
         anchor = f"term-{entry_id}-{ordinal}"
         attributes = {"class": "edition-term", "data-term": entry_id, "id": anchor,
-                      "href": f"{self.page.glossary_href}#{entry_id}"}  # its title: Edition.finish_html
+                      "href": f"{self.page.glossary_href}#{entry_id}",
+                      "title": self.edition.title_placeholder(entry_id)}  # the text: Edition.finish_html
         if entry.lang:
             attributes["lang"] = entry.lang
         link = etree.Element("a", attributes)

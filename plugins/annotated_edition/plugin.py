@@ -53,12 +53,14 @@ _CLEAN_READING_EARLY = ('<script>try{if(localStorage.getItem("annotated-edition.
 
 
 def _insert_in_page(output: str, head_end: str, body_start: str) -> str:
-    """``head_end`` just before `</head>`, ``body_start`` just after `<body …>`, in one copy of the page."""
+    """``head_end`` just before `</head>` (if any), ``body_start`` just after `<body …>` (else first), in one copy."""
     head = output.find("</head>")
-    body = output.find("<body", max(head, 0))
-    body = output.find(">", body) + 1 if body != -1 else 0
-    if head == -1 or head > body:
+    body_tag = output.find("<body", max(head, 0))
+    body = output.find(">", body_tag) + 1 if body_tag != -1 else 0
+    if head == -1:
         return output[:body] + body_start + output[body:]
+    if body <= head:  # no <body> after the head: the block goes first, as a page without one gets it
+        return "".join((body_start, output[:head], head_end, output[head:]))
     return "".join((output[:head], head_end, output[head:body], body_start, output[body:]))
 
 
@@ -106,7 +108,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             target.append(f"{ASSET_DIR}/{name}")  # type: ignore[arg-type]
         self.contexts: dict[str, tuple[Page, PageContext]] = {}
         self.glossary_page: Page | None = None
-        self._unfinished: dict[str, str] = {}
+        self._glossary_unfinished = ""
         self._definition_blocks: dict[str, str] = {}
         # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
         self._search = any(name.split("/")[-1] == "search" for name in config.plugins)
@@ -178,11 +180,11 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             return context
         if page is self.glossary_page and page.content:
             self._full_content = page.content
-            page.content = fill_entries(self._unfinished[page.file.src_uri],
-                                        glossary_sections(self.edition, for_search=True))
-        elif page.file.src_uri in self._unfinished and page.content:
+            page.content = fill_entries(self._glossary_unfinished, glossary_sections(self.edition, for_search=True))
+        elif page.file.src_uri in self.contexts and page.content:
             self._full_content = page.content
-            page.content = self.edition.search_html(self._unfinished[page.file.src_uri])
+            page_context = self.contexts[page.file.src_uri][1]
+            page.content = self.edition.search_html(page.content, page_context.src_path, page_context.anchored)
         return context
 
     @event_priority(-100)
@@ -207,18 +209,16 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._definition_blocks = {
             entry_id: f'<div class="edition-definition" data-term="{entry_id}">{rendered.html}</div>'
             for entry_id, rendered in self.edition.definitions.items()} if self.config.tooltips else {}
-        # Pages keep their unfinished HTML too: search gets its own view of it (on_page_context).
-        self._unfinished: dict[str, str] = {}
         for page, _ in self.contexts.values():
             if page.content is not None:
-                self._unfinished[page.file.src_uri] = page.content
                 page.content = self.edition.finish_html(page.content)
         glossary = self.glossary_page
         self.backlinks: dict[str, list[PageLinks]] = {}
         if glossary is None:
             return env
         if glossary.content is not None:
-            self._unfinished[glossary.file.src_uri] = glossary.content
+            # The glossary keeps its letter placeholders too: search gets entries of its own (on_page_context).
+            self._glossary_unfinished = glossary.content
             glossary.content = fill_entries(glossary.content, glossary_sections(self.edition))
         for page, context in self.contexts.values():
             by_entry: dict[str, list[tuple[str, int | None]]] = {}
@@ -265,7 +265,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         worth keeping across builds lives in the loader's and renderer's caches.
         """
         self.contexts = {}
-        self._unfinished = {}
+        self._glossary_unfinished = ""
         self.backlinks = {}
         self.glossary_page = None
         self._thaw()

@@ -273,11 +273,16 @@ class RenderJob:
         if background and self._missing:
             # Shared with the worker (an anonymous shared mapping survives fork): the chunk it is
             # on, and the lowest chunk this process has taken for itself (see _collect()).
-            self._progress = mmap.mmap(-1, 2 * _FIELD.size)
+            try:
+                self._progress = mmap.mmap(-1, 2 * _FIELD.size)
+            except OSError:  # no memory to map: render here instead
+                return
             _FIELD.pack_into(self._progress, _WORKER_AT, -1)
             _FIELD.pack_into(self._progress, _PARENT_FROM, len(self._chunks))
             self._worker = _background.Worker.start(self._render_in_worker)
             self.in_background = self._worker is not None
+            if self._worker is None:
+                self._progress.close()
 
     def _render_in_worker(self) -> tuple[float, dict[int, list[Rendered]]]:
         """In the worker: chunks from the first on, until this process has taken the rest."""
@@ -301,8 +306,9 @@ class RenderJob:
         """
         if self._results is None:
             rendered = self._collect() if self._worker is not None else None
-            if rendered is None:
-                rendered = self._renderer.render([self._snippets[i] for i in self._missing])
+            if rendered is None:  # rendered here, in the worker's chunks: the same batches, the same output
+                rendered = [result for chunk in self._chunks
+                            for result in self._renderer.render([self._snippets[i] for i in chunk])]
             else:
                 for index, result in zip(self._missing, rendered):
                     self._renderer.remember(self._snippets[index], result)
@@ -314,13 +320,17 @@ class RenderJob:
     def _collect(self) -> list[Rendered] | None:
         """The worker's renderings joined with those this process takes over, or None if it failed."""
         assert self._worker is not None
-        worker, self._worker = self._worker, None
         mine: dict[int, list[Rendered]] = {}
         number = len(self._chunks) - 1
-        while number > _FIELD.unpack_from(self._progress, _WORKER_AT)[0]:  # the worker has not reached it yet
-            _FIELD.pack_into(self._progress, _PARENT_FROM, number)
-            mine[number] = self._renderer.render([self._snippets[i] for i in self._chunks[number]])
-            number -= 1
+        try:
+            while number > _FIELD.unpack_from(self._progress, _WORKER_AT)[0]:  # the worker has not reached it
+                _FIELD.pack_into(self._progress, _PARENT_FROM, number)
+                mine[number] = self._renderer.render([self._snippets[i] for i in self._chunks[number]])
+                number -= 1
+        except BaseException:  # rendering failed here (an extension raised): nothing may be left running
+            self.cancel()
+            raise
+        worker, self._worker = self._worker, None
         ok, answer = worker.result()
         self._progress.close()
         if not ok:
