@@ -71,7 +71,6 @@ _SEARCH_NOISE = re.compile(
     r'|<sup class="edition-note-ref" id="note-ref-[a-z0-9-]+"><a aria-label="Editorial note \d+" '
     r'class="footnote-ref" href="#note-[a-z0-9-]+">\d+</a></sup>')
 _TERM_LINK_OPENING = '<a class="edition-term" '
-# Placeholders the treeprocessor leaves for what is rendered on another core (see Edition.finish_html).
 _MARK = re.compile(r"</?mark\b[^>]*>")
 
 

@@ -86,6 +86,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     """Merges glossary entries and notes from YAML into the rendered pages."""
 
     supports_multiple_instances = False
+    _frozen = False  # whether this build holds a freeze of the garbage collector (collector.py)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path or ".").resolve().parent
@@ -93,7 +94,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         annotations = load_annotations(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
         # The configuration, theme and annotations live through the build: out of the cyclic
         # collector's sight until it ends (on_post_build, on_build_error).  See collector.py.
-        if not getattr(self, "_frozen", False):
+        if not self._frozen:
             collector.freeze()
             self._frozen = True
         renderer = SnippetRenderer(list(config.markdown_extensions), dict(config.mdx_configs))
@@ -271,7 +272,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._thaw()
 
     def _thaw(self) -> None:
-        if getattr(self, "_frozen", False):
+        if self._frozen:
             self._frozen = False
             collector.thaw()
 
