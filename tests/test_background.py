@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from annotated_edition import background, render
-from annotated_edition.render import (BACKGROUND_SWITCH, Rendered, RenderJob, SnippetRenderer,
-                                      background_possible)
+from annotated_edition.background import SWITCH as BACKGROUND_SWITCH
+from annotated_edition.background import possible as background_possible
+from annotated_edition.render import Rendered, RenderJob, SnippetRenderer
 from editions import Edition, configure
 
 EXTENSIONS = ["footnotes", "attr_list", "abbr"]

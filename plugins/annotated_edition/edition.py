@@ -133,10 +133,9 @@ def format_sources(sources: Sequence[Source], heading: str = "Sources") -> str:
 @dataclass(frozen=True)
 class _RenderedText:
     definitions: dict[str, Rendered]
-    titles: dict[str, str]
     note_bodies: list[Rendered]     # in the order of Edition.note_index
     problems: list[Problem]
-    title_attributes: dict[str, str]  # the titles escaped for an attribute
+    title_attributes: dict[str, str]  # each link's tooltip (its definition's first sentence), escaped
 
 
 class Edition:
@@ -149,11 +148,9 @@ class Edition:
     collected the first time a rendered text is asked for.
     """
 
-    def __init__(self, annotations: Annotations, renderer: SnippetRenderer, link_default: str = "first", *,
-                 background: bool | None = None) -> None:
+    def __init__(self, annotations: Annotations, renderer: SnippetRenderer, link_default: str = "first") -> None:
         self.annotations = annotations
         self.entries: dict[str, GlossaryEntry] = annotations.entries
-        self.link_default = link_default
         self.matcher = FormMatcher(
             Form(entry.id, form, entry.match_case)
             for entry in self.entries.values() for form in entry.forms
@@ -167,7 +164,7 @@ class Edition:
         self.problems: list[Problem] = list(annotations.problems)
         """Problems found in loading; those found in rendering come with :meth:`rendering_problems`."""
         self._job = RenderJob(renderer, [e.definition for e in self.entries.values()] +
-                              [n.note for _, n in self._notes], background=background)
+                              [n.note for _, n in self._notes])
         self._rendered: _RenderedText | None = None
         # Placeholders name this build's token: an author cannot write one by chance or on purpose.
         self._token = secrets.token_hex(8)
@@ -178,8 +175,6 @@ class Edition:
         if self._rendered is None:
             rendered = self._job.result()
             definitions = dict(zip(self.entries, rendered))
-            # The plain-text tooltip of every link to an entry, computed once per build.
-            titles = {key: value.first_sentence for key, value in definitions.items()}
             bodies = rendered[len(self.entries):]
             problems: list[Problem] = []
             for entry in self.entries.values():
@@ -189,19 +184,16 @@ class Edition:
             for (_, note), body in zip(self._notes, bodies):
                 if body.removed:
                     problems += _removed(note.path, note.body_position, body, f"note '{note.id}'")
-            self._rendered = _RenderedText(definitions, titles, bodies, problems,
-                                           {key: _attribute(title) for key, title in titles.items()})
+            # The plain-text tooltip of every link to an entry, computed once per build.
+            self._rendered = _RenderedText(definitions, bodies, problems,
+                                           {key: _attribute(value.first_sentence)
+                                            for key, value in definitions.items()})
         return self._rendered
 
     @property
     def definitions(self) -> dict[str, Rendered]:
         """Each entry's rendered definition, by entry id."""
         return self._collect().definitions
-
-    @property
-    def titles(self) -> dict[str, str]:
-        """Each entry's tooltip text (the first sentence of its definition), by entry id."""
-        return self._collect().titles
 
     def note_body(self, page: str, note_id: str) -> Rendered:
         """The rendered text of note ``note_id`` on ``page``."""
@@ -274,10 +266,6 @@ class Edition:
             content = (content[:start] + f'<h2 id="{NOTES_TITLE_ID}">{NOTES_TITLE}</h2>{notes}'
                        + content[end:])
         return searchable_html(content)
-
-    def link_mode(self, entry_id: str) -> str:
-        """`first`, `all` or `none` for this entry."""
-        return self.link_modes[entry_id]
 
 
 def _attribute(text: str) -> str:

@@ -229,18 +229,12 @@ class SnippetRenderer:
 
 # Below this many snippets to render, a worker costs more than it saves.
 BACKGROUND_MINIMUM = 64
-BACKGROUND_SWITCH = _background.SWITCH
 CHUNK = 128
 """Snippets per unit of work the worker and this process share out at the end."""
 # The shared progress, two fields each written by one side only: at offset 0 the chunk the
 # worker is on (-1 before the first), at offset 8 the lowest chunk this process has taken.
 _FIELD = struct.Struct("q")
 _WORKER_AT, _PARENT_FROM = 0, _FIELD.size
-
-
-def background_possible() -> bool:
-    """May a worker be forked here?  (See :func:`annotated_edition.background.possible`.)"""
-    return _background.possible()
 
 
 class RenderJob:
@@ -269,7 +263,7 @@ class RenderJob:
         self.chunks_taken_over = 0
         """How many chunks of snippets this process rendered because the worker had not reached them."""
         if background is None:
-            background = background_possible() and _background.worth_it(len(self._missing), BACKGROUND_MINIMUM)
+            background = _background.possible() and _background.worth_it(len(self._missing), BACKGROUND_MINIMUM)
         if background and self._missing:
             # Shared with the worker (an anonymous shared mapping survives fork): the chunk it is
             # on, and the lowest chunk this process has taken for itself (see _collect()).

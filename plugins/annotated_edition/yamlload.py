@@ -167,22 +167,12 @@ def load(text: str, *, positions: bool = True) -> Document:
             stack.pop()
             continue
         position = (event.start_mark.line + 1, event.start_mark.column + 1)
-        if kind is _Alias:
-            raise YamlProblem(*position, f"alias '*{event.anchor}' is not allowed: annotations use plain "
-                                         "YAML; write the value out in full")
-        if event.anchor:
-            raise YamlProblem(*position, f"anchor '&{event.anchor}' is not allowed: annotations use plain "
-                                         "YAML; remove it")
-        tag = event.tag
-        if tag and not (kind is _Scalar and tag == "!"):
-            raise YamlProblem(*position, f"tag '{tag}' is not allowed: annotations use plain YAML; "
-                                         "remove it (quote the value if it starts with '!')")
+        refusal = _refusal(kind, event)
+        if refusal:
+            raise YamlProblem(*position, refusal)
         if kind is _Scalar:
-            plain = bool(event.implicit[0]) and not event.style
-            value: Any = event.value
             awaiting_key = bool(stack) and stack[-1][0] == "map" and stack[-1][3] is None
-            if plain and value in _NULLS and not awaiting_key:  # a key is always the text written
-                value = None
+            value, plain = _scalar(event, awaiting_key)
             place(value, position, False, plain)
         elif kind is _SequenceStart:
             container: list[Any] = []
@@ -195,6 +185,27 @@ def load(text: str, *, positions: bool = True) -> Document:
     if not root_set:
         doc.value = None
     return doc
+
+
+def _refusal(kind: type, event: Any) -> str:
+    """Why an event is not plain YAML (an alias, an anchor, a tag), or "" if it is."""
+    if kind is _Alias:
+        return f"alias '*{event.anchor}' is not allowed: annotations use plain YAML; write the value out in full"
+    if event.anchor:
+        return f"anchor '&{event.anchor}' is not allowed: annotations use plain YAML; remove it"
+    if event.tag and not (kind is _Scalar and event.tag == "!"):
+        return (f"tag '{event.tag}' is not allowed: annotations use plain YAML; remove it (quote the value if "
+                "it starts with '!')")
+    return ""
+
+
+def _scalar(event: Any, is_key: bool) -> tuple[Any, bool]:
+    """A scalar's value (its text, or None for an empty or null plain value) and whether it was plain.
+
+    A key is always the text written.
+    """
+    plain = bool(event.implicit[0]) and not event.style
+    return (None if plain and not is_key and event.value in _NULLS else event.value), plain
 
 
 def _values(events: list[Any]) -> tuple[Any, set[str]] | None:
@@ -215,16 +226,11 @@ def _values(events: list[Any]) -> tuple[Any, set[str]] | None:
         if kind is _SequenceEnd or kind is _MappingEnd:
             stack.pop()
             continue
-        if kind is _Alias or event.anchor or (event.tag and not (kind is _Scalar and event.tag == "!")):
+        if _refusal(kind, event):
             return None
         plain = False
         if kind is _Scalar:
-            plain = bool(event.implicit[0]) and not event.style
-            value: Any = event.value
-            top = stack[-1] if stack else None
-            awaiting_key = top is not None and top[1] and top[2] is _NO_KEY
-            if plain and value in _NULLS and not awaiting_key:
-                value = None
+            value, plain = _scalar(event, bool(stack) and stack[-1][1] and stack[-1][2] is _NO_KEY)
         elif kind is _SequenceStart:
             value = []
         else:
