@@ -17,6 +17,7 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Optional
 
 from .model import Note
 from .textnorm import NormalizedText, canonical, normalize
@@ -46,28 +47,47 @@ class Segment:
     link_parent: etree.Element | None = None
 
 
+# A text run as flatten() records it: Segment's fields, in order.
+_Run = tuple[etree.Element, str, Optional[etree.Element], int, int, Optional[etree.Element], Optional[etree.Element]]
+
+
 @dataclass
 class FlatText:
-    """A page's visible text as one string, and where each run came from."""
+    """A page's visible text as one string, and where each run came from.
+
+    Runs are kept as plain tuples (a page has hundreds, and a note touches a
+    few): :meth:`segments_between` makes :class:`Segment` objects of those
+    a passage covers.
+    """
 
     text: str
-    segments: list[Segment]
+    runs: list[_Run]
     normalized: NormalizedText
     starts: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.starts = [segment.start for segment in self.segments]
+        self.starts = [run[3] for run in self.runs]
+
+    @property
+    def segments(self) -> list[Segment]:
+        """Every text run, in reading order."""
+        return [Segment(*run) for run in self.runs]
 
     def segments_between(self, start: int, end: int) -> list[Segment]:
         """Text runs overlapping the flat range [start, end)."""
         first = max(bisect.bisect_right(self.starts, start) - 1, 0)
         found = []
-        for segment in self.segments[first:]:
-            if segment.start >= end:
+        for run in self.runs[first:]:
+            if run[3] >= end:
                 break
-            if segment.end > start:
-                found.append(segment)
+            if run[4] > start:
+                found.append(Segment(*run))
         return found
+
+
+def _visible(value: str) -> str:
+    """A run's text as quotes see it: raw-HTML placeholders become boundaries (same length)."""
+    return PLACEHOLDER.sub(lambda m: BOUNDARY * len(m.group()), value) if "\x02" in value else value
 
 
 def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatText:
@@ -78,48 +98,54 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
     markers.
     """
     pieces: list[str] = []
-    segments: list[Segment] = []
+    runs: list[_Run] = []
     length = 0
-    link_stack: list[tuple[etree.Element, etree.Element | None]] = []
-
-    def add(element: etree.Element, attr: str, parent: etree.Element | None) -> None:
-        nonlocal length
-        value = getattr(element, attr)
-        if not value:
-            return
-        visible = PLACEHOLDER.sub(lambda m: BOUNDARY * len(m.group()), value) if "\x02" in value else value
-        link, link_parent = link_stack[0] if link_stack else (None, None)
-        segments.append(Segment(element, attr, parent, length, length + len(visible), link, link_parent))
-        pieces.append(visible)
-        length += len(visible)
-
-    def boundary() -> None:
-        nonlocal length
-        pieces.append(BOUNDARY)
-        length += 1
+    # The outermost link open at this point, and its parent (see Segment.link).
+    outer_link: list[tuple[etree.Element | None, etree.Element | None]] = [(None, None)]
 
     def walk(element: etree.Element, parent: etree.Element | None) -> None:
-        block = element.tag in BLOCK_TAGS
+        nonlocal length
+        tag = element.tag
+        block = tag in BLOCK_TAGS
         if block:
-            boundary()
-        if element.tag == "a":
-            link_stack.append((element, parent))
-        add(element, "text", parent)
+            pieces.append(BOUNDARY)
+            length += 1
+        opens_link = tag == "a" and outer_link[-1][0] is None
+        if opens_link:
+            outer_link.append((element, parent))
+        link, link_parent = outer_link[-1]
+        value = element.text
+        if value:
+            value = _visible(value)
+            runs.append((element, "text", parent, length, length + len(value), link, link_parent))
+            pieces.append(value)
+            length += len(value)
         for child in element:
             if not skip(child):
                 walk(child, element)
-            add(child, "tail", element)
-        if element.tag == "a":
-            link_stack.pop()
+            value = child.tail
+            if value:
+                value = _visible(value)
+                runs.append((child, "tail", element, length, length + len(value), link, link_parent))
+                pieces.append(value)
+                length += len(value)
+        if opens_link:
+            outer_link.pop()
         if block:
-            boundary()
+            pieces.append(BOUNDARY)
+            length += 1
 
     for child in root:
         if not skip(child):
             walk(child, root)
-        add(child, "tail", root)
+        value = child.tail
+        if value:
+            value = _visible(value)
+            runs.append((child, "tail", root, length, length + len(value), None, None))
+            pieces.append(value)
+            length += len(value)
     text = "".join(pieces)
-    return FlatText(text, segments, normalize(text))
+    return FlatText(text, runs, normalize(text))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import secrets
 import xml.etree.ElementTree as etree
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
@@ -41,8 +42,7 @@ TREEPROCESSOR_PRIORITY = -10
 """After MkDocs' `relpath` (0): term links carry ready relative URLs and are not re-validated."""
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """A linked form on a page, for the glossary's back-links."""
 
     entry_id: str
@@ -279,9 +279,13 @@ def _removed(path: str, position: tuple[int, int], rendered: Rendered, what: str
 
 
 class EditionExtension(markdown.Extension):
-    """Registers the edition's treeprocessor; the caller sets the page first."""
+    """Registers the edition's treeprocessor; the caller sets the edition and the page first.
 
-    def __init__(self, edition: Edition, **kwargs: object) -> None:
+    The extension can be made before the edition (a build adds it to the
+    site's extensions while the annotations are still being read).
+    """
+
+    def __init__(self, edition: Edition | None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.edition = edition
         self.page: PageContext | None = None
@@ -302,14 +306,13 @@ class EditionTreeprocessor(Treeprocessor):
         self.extension = extension
 
     def run(self, root: etree.Element) -> None:
-        page = self.extension.page
-        if page is None:
+        page, edition = self.extension.page, self.extension.edition
+        if page is None or edition is None:
             return
         with collector.paused():  # many short-lived objects, no cycles (see collector.py)
-            self._run(root, page)
+            self._run(root, page, edition)
 
-    def _run(self, root: etree.Element, page: PageContext) -> None:
-        edition = self.extension.edition
+    def _run(self, root: etree.Element, page: PageContext, edition: Edition) -> None:
         paragraph_of = self._number_paragraphs(root, page) if page.paragraph_numbers else {}
         if page.link_terms and edition.matcher.size:
             _TermLinker(edition, page, paragraph_of, self.md.htmlStash.rawHtmlBlocks).walk(root)
@@ -417,6 +420,7 @@ class _TermLinker:
         self.paragraph_of = paragraph_of
         self.stash = stash
         self.counts: dict[str, int] = {}
+        self.attributes: dict[str, dict[str, str]] = {}  # each linked entry's attributes but the link's id
         self.paragraph: int | None = None
         self.raw_depth = 0  # how many inline raw-HTML tags are open at this point
 
@@ -499,17 +503,19 @@ class _TermLinker:
         return leading, links
 
     def _make_link(self, entry_id: str, surface: str, ordinal: int) -> etree.Element:
-        entry = self.edition.entries[entry_id]
         self.counts[entry_id] = ordinal
         if ordinal == 1:
             self.page.linked_entries.append(entry_id)
+            entry = self.edition.entries[entry_id]
+            attributes = {"class": "edition-term", "data-term": entry_id,
+                          "href": f"{self.page.glossary_href}#{entry_id}",
+                          "title": self.edition.title_placeholder(entry_id)}  # the text: Edition.finish_html
+            if entry.lang:
+                attributes["lang"] = entry.lang
+            self.attributes[entry_id] = attributes
         anchor = f"term-{entry_id}-{ordinal}"
-        attributes = {"class": "edition-term", "data-term": entry_id, "id": anchor,
-                      "href": f"{self.page.glossary_href}#{entry_id}",
-                      "title": self.edition.title_placeholder(entry_id)}  # the text: Edition.finish_html
-        if entry.lang:
-            attributes["lang"] = entry.lang
-        link = etree.Element("a", attributes)
+        link = etree.Element("a", self.attributes[entry_id])  # the element has its own copy
+        link.set("id", anchor)
         link.text = surface
         self.page.occurrences.append(Occurrence(entry_id, anchor, self.paragraph))
         return link

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import json
 import os
 import re
@@ -313,25 +314,109 @@ def load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None =
     it); ``pages`` is the set of page paths under ``docs/`` (``a/b.md``), used
     to find notes files without a page (``None`` skips that check).
     """
-    with collector.paused():  # many small objects, no cycles (see collector.py)
-        return _load_annotations(root, annotations_dir, pages)
+    return AnnotationsLoading(root, annotations_dir, pages).result()
 
 
-def _load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None) -> Annotations:
-    result = Annotations()
-    problems = result.problems
-    files: list[str] = []
-    if not annotations_dir.is_dir():
-        problems.append(Problem(_relative(annotations_dir, root), 1, 1,
-                                "the annotations folder does not exist; create it (with glossary/ and notes/) "
-                                "or set the plugin's `annotations` option to the right folder"))
+PARALLEL_LOADING_MINIMUM = 256
+"""Annotation files from which loading is shared with a worker (below, the fork costs more than it saves)."""
+LOADING_CHUNK = 64
+"""Files per unit of work the worker and this process share out."""
+
+# What reading one file gives: a glossary file its problems and entry (None if unsound); a notes
+# file its problems, its path for messages, its page and its notes (None if it could not be read).
+_GlossaryOutcome = tuple[list[Problem], GlossaryEntry | None]
+_NotesOutcome = tuple[list[Problem], str, str, list[Note] | None]
+
+
+class AnnotationsLoading:
+    """Reading ``annotations/``, started now and collected with :meth:`result`.
+
+    A build has other work to do before it needs its annotations (MkDocs
+    collects the site's files first), so with hundreds of files a forked
+    worker starts reading them at once, and the rest is shared out when the
+    result is asked for (:class:`~.background.SharedJob`).  The result, the
+    problems and their order never depend on who read which file.
+    """
+
+    def __init__(self, root: Path, annotations_dir: Path, pages: set[str] | None = None) -> None:
+        self._root = root
+        self._annotations_dir = annotations_dir
+        self._pages = pages
+        self._result: Annotations | None = None
+        self._job: background.SharedJob[list[str], list[Any]] | None = None
+        if not annotations_dir.is_dir():
+            return
+        self._files, self._listing_problems = _list_files(root, annotations_dir)
+        chunks = [self._files[i:i + LOADING_CHUNK] for i in range(0, len(self._files), LOADING_CHUNK)]
+        worker = background.possible() and background.worth_it(len(self._files), PARALLEL_LOADING_MINIMUM)
+        # The work refers to no state of this object: a dropped loading leaves no reference cycle.
+        self._job = background.SharedJob(
+            chunks, functools.partial(_read_files, root, str(annotations_dir / "notes") + os.sep),
+            background=worker)
+
+    @property
+    def in_background(self) -> bool:
+        """Whether a forked worker is reading files."""
+        return self._job is not None and self._job.in_background
+
+    def cancel(self) -> None:
+        """Stop the worker (a build that failed before it needed its annotations)."""
+        if self._job is not None:
+            self._job.cancel()
+
+    def result(self) -> Annotations:
+        """The annotations, validated, with every problem found (waits for the worker if there is one)."""
+        if self._result is None:
+            with collector.paused():  # many small objects, no cycles (see collector.py)
+                self._result = self._join()
+        return self._result
+
+    def _join(self) -> Annotations:
+        result = Annotations()
+        problems = result.problems
+        if self._job is None:
+            problems.append(Problem(_relative(self._annotations_dir, self._root), 1, 1,
+                                    "the annotations folder does not exist; create it (with glossary/ and notes/) "
+                                    "or set the plugin's `annotations` option to the right folder"))
+            return result
+        problems.extend(self._listing_problems)
+        outcomes = [outcome for chunk in self._job.results() for outcome in chunk]
+        entry_docs: list[tuple[str, Document, GlossaryEntry]] = []
+        for outcome in outcomes:
+            if len(outcome) == 2:  # a glossary file
+                file_problems, entry = outcome
+                problems.extend(file_problems)
+                if entry is not None:
+                    entry_docs.append((entry.path, entry.document, entry))
+                continue
+            file_problems, rel, page, notes = outcome
+            problems.extend(file_problems)
+            if notes is None:
+                continue
+            if self._pages is not None and page not in self._pages:
+                candidates = did_you_mean(page, self._pages)
+                problems.append(Problem(rel, 1, 1, f"there is no page docs/{page} for these notes{candidates}; "
+                                                   "name the notes file after its page "
+                                                   "(docs/a/b.md → annotations/notes/a/b.yml)"))
+            elif notes:
+                result.notes[page] = notes
+
+        entries = {entry.id: entry for _, _, entry in entry_docs}
+        _check_forms(entry_docs, problems)
+        _check_see_also(entry_docs, entries, problems)
+        result.entries = dict(sorted(entries.items()))
         return result
 
+
+def _list_files(root: Path, annotations_dir: Path) -> tuple[list[str], list[Problem]]:
+    """The annotation files to read, in order, and the problems of files that are not read."""
     glossary_dir = annotations_dir / "glossary"
     notes_dir = annotations_dir / "notes"
     # Plain strings and os.walk: pathlib's comparisons cost more than the parsing at 10,000 files.
     glossary_prefix, notes_prefix = str(glossary_dir) + os.sep, str(notes_dir) + os.sep
     listed: list[str] = []
+    files: list[str] = []
+    problems: list[Problem] = []
     for folder, subfolders, names in os.walk(annotations_dir):
         subfolders.sort()
         listed.extend(os.path.join(folder, name) for name in names)
@@ -355,43 +440,16 @@ def _load_annotations(root: Path, annotations_dir: Path, pages: set[str] | None)
             problems.append(Problem(rel, 1, 1, "this file is not read: glossary entries go in "
                                                "annotations/glossary/<id>.yml and notes in "
                                                "annotations/notes/<page>.yml"))
-
-    entry_docs: list[tuple[str, Document, GlossaryEntry]] = []
-    glossary_files = [name for name in files if name.startswith(glossary_prefix)]
-    # Thousands of entries: a forked worker loads the second half of them on the other core.
-    worker: background.Worker | None = None
-    loaded_there: dict[str, tuple[list[Problem], GlossaryEntry | None]] = {}
-    if background.possible() and background.worth_it(len(glossary_files), PARALLEL_LOADING_MINIMUM):
-        theirs = glossary_files[len(glossary_files) // 2:]
-        worker = background.Worker.start(lambda: {name: _glossary_file(name, root) for name in theirs})
-        their_first = theirs[0]
-    for name in files:
-        if worker is not None and name == their_first:  # this process's half is done: collect the other
-            worker, (done, answer) = None, worker.result()
-            loaded_there = answer if done else {}
-        if name in loaded_there:
-            file_problems, entry = loaded_there[name]
-        elif name.startswith(glossary_prefix):
-            file_problems, entry = _glossary_file(name, root)
-        else:
-            _notes_file(name, root, notes_prefix, pages, result, problems)
-            continue
-        problems.extend(file_problems)
-        if entry is not None:
-            entry_docs.append((entry.path, entry.document, entry))
-
-    entries = {entry.id: entry for _, _, entry in entry_docs}
-    _check_forms(entry_docs, problems)
-    _check_see_also(entry_docs, entries, problems)
-    result.entries = dict(sorted(entries.items()))
-    return result
+    return files, problems
 
 
-PARALLEL_LOADING_MINIMUM = 1000
-"""Glossary files from which loading is shared with a worker (below, the fork costs more than it saves)."""
+def _read_files(root: Path, notes_prefix: str, names: list[str]) -> list[_GlossaryOutcome | _NotesOutcome]:
+    """Read and check one chunk of annotation files (on a worker or here): one outcome per file."""
+    return [_notes_file(name, root, notes_prefix) if name.startswith(notes_prefix) else _glossary_file(name, root)
+            for name in names]
 
 
-def _glossary_file(name: str, root: Path) -> tuple[list[Problem], GlossaryEntry | None]:
+def _glossary_file(name: str, root: Path) -> _GlossaryOutcome:
     """One glossary entry file read and checked: its problems, and the entry if it is sound."""
     rel = _relative(name, root)
     problems: list[Problem] = []
@@ -402,24 +460,15 @@ def _glossary_file(name: str, root: Path) -> tuple[list[Problem], GlossaryEntry 
     return problems, _load_entry(name, rel, parsed, problems)
 
 
-def _notes_file(name: str, root: Path, notes_prefix: str, pages: set[str] | None, result: Annotations,
-                problems: list[Problem]) -> None:
-    """One notes file read and checked into ``result.notes``, its problems into ``problems``."""
+def _notes_file(name: str, root: Path, notes_prefix: str) -> _NotesOutcome:
+    """One notes file read and checked: its problems, its path, its page (``a/b.md``) and its notes."""
     rel = _relative(name, root)
+    page = name[len(notes_prefix):-len(".yml")].replace(os.sep, "/") + ".md"
     parsed = _read(name)
     if isinstance(parsed, YamlProblem):
-        problems.append(Problem(rel, parsed.line, parsed.column, parsed.message))
-        return
-    page = name[len(notes_prefix):-len(".yml")].replace(os.sep, "/") + ".md"
-    notes = _load_notes(rel, parsed, problems)
-    if pages is not None and page not in pages:
-        candidates = did_you_mean(page, pages)
-        problems.append(Problem(rel, 1, 1, f"there is no page docs/{page} for these notes{candidates}; "
-                                           "name the notes file after its page "
-                                           "(docs/a/b.md → annotations/notes/a/b.yml)"))
-        return
-    if notes:
-        result.notes[page] = notes
+        return [Problem(rel, parsed.line, parsed.column, parsed.message)], rel, page, None
+    problems: list[Problem] = []
+    return problems, rel, page, _load_notes(rel, parsed, problems)
 
 
 def _load_entry(path: str, rel: str, doc: Document, problems: list[Problem]) -> GlossaryEntry | None:
@@ -451,7 +500,7 @@ def _load_entry(path: str, rel: str, doc: Document, problems: list[Problem]) -> 
         id=entry_id, term=value["term"], definition=value["definition"], forms=tuple(forms), path=rel,
         lang=value.get("lang"), match_case=value.get("match_case", False), link=value.get("link"),
         see_also=tuple(value.get("see_also", [])), sources=_sources(value.get("sources")),
-        form_paths=tuple(paths), document=doc,
+        form_paths=tuple(paths), document=doc.positions_only(),
     )
 
 

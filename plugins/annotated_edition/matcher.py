@@ -22,10 +22,11 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
-from .textnorm import canonical, fold_case, is_word_char, normalize
+from .textnorm import canonical, canonical_in_place, fold_case, is_word_char, normalize
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,7 @@ class Form:
     match_case: bool
 
 
-@dataclass(frozen=True, slots=True)
-class FormMatch:
+class FormMatch(NamedTuple):
     """A form found in a text: ``start``/``end`` are offsets in the original text."""
 
     start: int
@@ -112,8 +112,13 @@ class FormMatcher:
         """Every form occurrence to link in ``text``, in order, not overlapping."""
         if not self.size or not text:
             return []
-        norm = normalize(text)
-        canon = norm.text
+        canon = canonical_in_place(text)
+        norm = None  # the way back to the text's offsets, where the canonical spelling moved them
+        if canon is None:
+            norm = normalize(text)
+            canon = norm.text
+            if not norm.breaks:
+                norm = None
         folded = fold_case(canon)
         candidates: list[tuple[int, int, str]] = []
         length = len(canon)
@@ -137,19 +142,34 @@ class FormMatcher:
                         break
         if not candidates:
             return []
-        # Where forms overlap the longest wins (the leftmost, between equals).
-        candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
-        chosen: list[tuple[int, int, str]] = []   # kept sorted by start; never overlapping
-        for start, end, entry_id in candidates:
-            at = bisect.bisect_left(chosen, (start,))
-            if at < len(chosen) and chosen[at][0] < end:
-                continue
-            if at > 0 and chosen[at - 1][1] > start:
-                continue
-            chosen.insert(at, (start, end, entry_id))
-        if not norm.breaks:  # canonical offsets are the original ones
+        chosen = candidates if _in_order_apart(candidates) else _longest_first(candidates)
+        if norm is None:  # canonical offsets are the original ones
             return [FormMatch(start, end, entry) for start, end, entry in chosen]
         return [FormMatch(norm.to_original(start), norm.to_original(end), entry) for start, end, entry in chosen]
+
+
+def _in_order_apart(candidates: list[tuple[int, int, str]]) -> bool:
+    """Whether the candidates follow each other without overlapping (the usual case: nothing to choose)."""
+    last_end = 0
+    for start, end, _ in candidates:
+        if start < last_end:
+            return False
+        last_end = end
+    return True
+
+
+def _longest_first(candidates: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Where forms overlap the longest wins (the leftmost, between equals); the kept ones in text order."""
+    candidates = sorted(candidates, key=lambda c: (c[0] - c[1], c[0]))
+    chosen: list[tuple[int, int, str]] = []   # kept sorted by start; never overlapping
+    for start, end, entry_id in candidates:
+        at = bisect.bisect_left(chosen, (start,))
+        if at < len(chosen) and chosen[at][0] < end:
+            continue
+        if at > 0 and chosen[at - 1][1] > start:
+            continue
+        chosen.insert(at, (start, end, entry_id))
+    return chosen
 
 
 def _edges_ok(text: str, start: int, end: int) -> bool:

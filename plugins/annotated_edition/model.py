@@ -38,7 +38,7 @@ class GlossaryEntry:
     see_also: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     form_paths: tuple[tuple[Any, ...], ...] = ()   # where each form is written in the file
-    document: Any = field(default=None, repr=False, compare=False)
+    document: Any = field(default=None, repr=False, compare=False)  # its file, for positions in messages
 
     def where(self, path: tuple[Any, ...]) -> tuple[int, int]:
         """Line and column of a field of this entry's file (read only when a message needs it)."""

@@ -2,11 +2,13 @@
 
 Hooks, in build order:
 
-* ``on_config``: load and validate ``annotations/``, compile the matcher,
-  start rendering definitions and notes with the site's own Markdown
-  extensions (on another core where possible), and add the edition's
-  treeprocessor to the site's Markdown extensions.
-* ``on_files``: add the generated glossary page and the edition's CSS and JS.
+* ``on_config``: start reading and validating ``annotations/`` (on another
+  core where worth it, while MkDocs collects the site's files), and add the
+  edition's treeprocessor to the site's Markdown extensions.
+* ``on_files``: finish reading the annotations, compile the matcher, start
+  rendering definitions and notes with the site's own Markdown extensions
+  (on another core where possible); add the generated glossary page and the
+  edition's CSS and JS.
 * ``on_page_markdown`` / ``on_page_content``: tell the treeprocessor which
   page it is on, then collect what it found (links, problems); the glossary
   page gets its entries.
@@ -38,7 +40,7 @@ from mkdocs.utils import get_relative_url
 from . import collector
 from .edition import Edition, EditionExtension, PageContext
 from .glossary import PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections
-from .loader import MARKDOWN_SUFFIXES, load_annotations, page_paths
+from .loader import MARKDOWN_SUFFIXES, AnnotationsLoading, page_paths
 from .problems import Problem
 from .render import SnippetRenderer
 
@@ -86,23 +88,21 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     """Merges glossary entries and notes from YAML into the rendered pages."""
 
     supports_multiple_instances = False
-    _frozen = False  # whether this build holds a freeze of the garbage collector (collector.py)
+    _freezes = 0  # how many freezes of the garbage collector this build holds (collector.py)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path or ".").resolve().parent
         self.annotations_dir = (self.root / self.config.annotations).resolve()
-        annotations = load_annotations(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
-        # The configuration, theme and annotations live through the build: out of the cyclic
-        # collector's sight until it ends (on_post_build, on_build_error).  See collector.py.
-        if not self._frozen:
-            collector.freeze()
-            self._frozen = True
-        renderer = SnippetRenderer(list(config.markdown_extensions), dict(config.mdx_configs))
-        self.edition = Edition(annotations, renderer, self.config.link)
-        if self.edition.renders_in_background:
-            log.debug("rendering definitions and notes on a worker process while the pages convert")
-        report(self.edition.problems)
-        self.extension = EditionExtension(self.edition)
+        # The configuration and theme live through the build: out of the cyclic collector's sight
+        # until it ends (on_post_build, on_build_error).  See collector.py.
+        self._freeze()
+        # Reading starts now, on a worker where it is worth one, while MkDocs collects the site's
+        # files; what is left is shared out in on_files, where the annotations are first needed.
+        self._loading: AnnotationsLoading | None = AnnotationsLoading(
+            self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
+        # Definitions and notes render with the site's extensions, without the edition's own.
+        self._renderer = SnippetRenderer(list(config.markdown_extensions), dict(config.mdx_configs))
+        self.extension = EditionExtension(None)
         config.markdown_extensions.append(self.extension)  # type: ignore[arg-type]
         for name in ASSETS:
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
@@ -115,7 +115,19 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._search = any(name.split("/")[-1] == "search" for name in config.plugins)
         return config
 
+    def _start_edition(self) -> None:
+        """The annotations are read: compile the matcher and start rendering (on a worker where possible)."""
+        assert self._loading is not None
+        annotations, self._loading = self._loading.result(), None
+        self._freeze()  # the annotations live through the build too
+        self.edition = Edition(annotations, self._renderer, self.config.link)
+        self.extension.edition = self.edition
+        if self.edition.renders_in_background:
+            log.debug("rendering definitions and notes on a worker process while the pages convert")
+        report(self.edition.problems)
+
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        self._start_edition()
         uri = self.config.glossary_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
@@ -271,13 +283,21 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.glossary_page = None
         self._thaw()
 
+    def _freeze(self) -> None:
+        collector.freeze()
+        self._freezes += 1
+
     def _thaw(self) -> None:
-        if self._frozen:
-            self._frozen = False
+        while self._freezes:
+            self._freezes -= 1
             collector.thaw()
 
     def on_build_error(self, error: Exception) -> None:
-        """A failed build: stop rendering in the background."""
+        """A failed build: stop reading and rendering in the background."""
+        loading = getattr(self, "_loading", None)
+        if loading is not None:
+            loading.cancel()
+            self._loading = None
         edition = getattr(self, "edition", None)
         if edition is not None:
             edition.cancel()

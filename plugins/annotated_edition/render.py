@@ -8,11 +8,9 @@ and names each thing that will go, for the warning the contract requires.
 
 from __future__ import annotations
 
+import functools
 import html
-import mmap
 import re
-import struct
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -231,10 +229,10 @@ class SnippetRenderer:
 BACKGROUND_MINIMUM = 64
 CHUNK = 128
 """Snippets per unit of work the worker and this process share out at the end."""
-# The shared progress, two fields each written by one side only: at offset 0 the chunk the
-# worker is on (-1 before the first), at offset 8 the lowest chunk this process has taken.
-_FIELD = struct.Struct("q")
-_WORKER_AT, _PARENT_FROM = 0, _FIELD.size
+
+
+def _render_chunk(renderer: SnippetRenderer, snippets: list[str], chunk: list[int]) -> list[Rendered]:
+    return renderer.render([snippets[i] for i in chunk])
 
 
 class RenderJob:
@@ -243,67 +241,47 @@ class RenderJob:
     A build needs the rendered definitions and notes only once every page
     has been converted (for the glossary page, the notes sections and the
     tooltips), so a cold build renders them in a forked worker on another
-    core while this process converts the pages.  The worker sends its results
-    back pickled through a pipe.  Wherever a worker is not possible, or it
-    fails, the snippets are rendered here when the result is asked for.
-    Snippets already rendered by an earlier build of this process come from
-    the renderer's cache, never from a worker.
+    core while this process converts the pages (a
+    :class:`~.background.SharedJob`: what the worker has not reached when
+    the result is asked for, this process renders).  Wherever a worker is
+    not possible, or it fails, the snippets are rendered here, in the same
+    chunks.  Snippets already rendered by an earlier build of this process
+    come from the renderer's cache, never from a worker.
     """
 
     def __init__(self, renderer: SnippetRenderer, snippets: Sequence[str], *, background: bool | None = None) -> None:
         self._renderer = renderer
         self._snippets = list(snippets)
         self._missing = [i for i, snippet in enumerate(self._snippets) if renderer.cached(snippet) is None]
-        self._chunks = [self._missing[i:i + CHUNK] for i in range(0, len(self._missing), CHUNK)]
+        chunks = [self._missing[i:i + CHUNK] for i in range(0, len(self._missing), CHUNK)]
         self._results: list[Rendered] | None = None
-        self._worker: _background.Worker | None = None
-        self.in_background = False
-        self.worker_seconds: float | None = None
-        """How long the worker took to render (for the benchmark), once collected."""
-        self.chunks_taken_over = 0
-        """How many chunks of snippets this process rendered because the worker had not reached them."""
         if background is None:
             background = _background.possible() and _background.worth_it(len(self._missing), BACKGROUND_MINIMUM)
-        if background and self._missing:
-            # Shared with the worker (an anonymous shared mapping survives fork): the chunk it is
-            # on, and the lowest chunk this process has taken for itself (see _collect()).
-            try:
-                self._progress = mmap.mmap(-1, 2 * _FIELD.size)
-            except OSError:  # no memory to map: render here instead
-                return
-            _FIELD.pack_into(self._progress, _WORKER_AT, -1)
-            _FIELD.pack_into(self._progress, _PARENT_FROM, len(self._chunks))
-            self._worker = _background.Worker.start(self._render_in_worker)
-            self.in_background = self._worker is not None
-            if self._worker is None:
-                self._progress.close()
+        # The work refers to the renderer and the snippets, not to this job: no reference cycle keeps
+        # a dropped job (and its worker) alive while the collector is frozen.
+        self._job = _background.SharedJob(chunks, functools.partial(_render_chunk, renderer, self._snippets),
+                                          background=background)
+        self.in_background = self._job.in_background
 
-    def _render_in_worker(self) -> tuple[float, dict[int, list[Rendered]]]:
-        """In the worker: chunks from the first on, until this process has taken the rest."""
-        started = time.perf_counter()
-        done: dict[int, list[Rendered]] = {}
-        for number, chunk in enumerate(self._chunks):
-            if number >= _FIELD.unpack_from(self._progress, _PARENT_FROM)[0]:
-                break  # the parent renders this one and the rest itself
-            _FIELD.pack_into(self._progress, _WORKER_AT, number)
-            done[number] = self._renderer.render([self._snippets[i] for i in chunk])
-        return time.perf_counter() - started, done
+    @property
+    def _worker(self) -> _background.Worker | None:
+        return self._job._worker
+
+    @property
+    def worker_seconds(self) -> float | None:
+        """How long the worker took to render (for the benchmark), once collected."""
+        return self._job.worker_seconds
+
+    @property
+    def chunks_taken_over(self) -> int:
+        """How many chunks of snippets this process rendered because the worker had not reached them."""
+        return self._job.chunks_taken_over
 
     def result(self) -> list[Rendered]:
-        """The rendered snippets, in order (waits for the worker if there is one).
-
-        A worker that is not done yet renders from the first chunk on; this
-        process then renders from the last chunk back, telling the worker
-        through the shared progress where to stop, so both cores finish
-        together.  Where the two meet, a chunk may be rendered twice, never
-        not at all.
-        """
+        """The rendered snippets, in order (waits for the worker if there is one)."""
         if self._results is None:
-            rendered = self._collect() if self._worker is not None else None
-            if rendered is None:  # rendered here, in the worker's chunks: the same batches, the same output
-                rendered = [result for chunk in self._chunks
-                            for result in self._renderer.render([self._snippets[i] for i in chunk])]
-            else:
+            rendered = [result for chunk in self._job.results() for result in chunk]
+            if self.in_background:  # what the worker rendered is kept for later builds here too
                 for index, result in zip(self._missing, rendered):
                     self._renderer.remember(self._snippets[index], result)
             by_index = dict(zip(self._missing, rendered))
@@ -311,38 +289,6 @@ class RenderJob:
                              self._renderer.render([snippet])[0] for i, snippet in enumerate(self._snippets)]
         return self._results
 
-    def _collect(self) -> list[Rendered] | None:
-        """The worker's renderings joined with those this process takes over, or None if it failed."""
-        assert self._worker is not None
-        mine: dict[int, list[Rendered]] = {}
-        number = len(self._chunks) - 1
-        try:
-            while number > _FIELD.unpack_from(self._progress, _WORKER_AT)[0]:  # the worker has not reached it
-                _FIELD.pack_into(self._progress, _PARENT_FROM, number)
-                mine[number] = self._renderer.render([self._snippets[i] for i in self._chunks[number]])
-                number -= 1
-        except BaseException:  # rendering failed here (an extension raised): nothing may be left running
-            self.cancel()
-            raise
-        worker, self._worker = self._worker, None
-        ok, answer = worker.result()
-        self._progress.close()
-        if not ok:
-            return None
-        seconds, theirs = answer
-        self.worker_seconds = seconds
-        self.chunks_taken_over = len(mine)
-        rendered: list[Rendered] = []
-        for number, chunk in enumerate(self._chunks):
-            part = mine.get(number) or theirs.get(number)
-            if part is None or len(part) != len(chunk):
-                return None
-            rendered.extend(part)
-        return rendered
-
     def cancel(self) -> None:
         """Stop a worker whose result is no longer wanted (a build that failed)."""
-        if self._worker is not None:
-            worker, self._worker = self._worker, None
-            worker.stop()
-            self._progress.close()
+        self._job.cancel()

@@ -79,23 +79,32 @@ def _nfc_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
-_ASCII_SPACES = ("\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85")
-_ASCII_QUOTES_DASHES = ("'", '"', "-")
+_OTHER_ASCII_SPACE = re.compile("[\t\r\x0b\x0c\x1c-\x1f]")  # ASCII whitespace but the space and "\n"
+
+
+def canonical_in_place(text: str) -> str | None:
+    """The canonical spelling of ``text`` if it has the same offsets (no map needed), else None.
+
+    The common case, in C string methods only: ASCII text whose quotes and
+    dashes are already canonical and whose other whitespace becomes a space,
+    one for one.
+    """
+    if not text.isascii():
+        return None
+    if "\n" in text:  # line breaks are the usual other whitespace: a plain replace is the cheapest
+        text = text.replace("\n", " ")
+    if _OTHER_ASCII_SPACE.search(text):
+        text = text.translate(_ONE_TO_ONE)
+    if "  " in text or "..." in text:
+        return None
+    return text
 
 
 def normalize(text: str) -> NormalizedText:
     """Return the canonical spelling of ``text`` with its offset map."""
-    if text.isascii():
-        # The common case, in C string methods only: ASCII quotes and dashes are
-        # already canonical; other whitespace becomes a space, one for one.
-        for space in _ASCII_SPACES:
-            if space in text:
-                text_spaced = text.translate(_ONE_TO_ONE)
-                break
-        else:
-            text_spaced = text
-        if "  " not in text_spaced and "..." not in text_spaced:
-            return NormalizedText(text_spaced, (), len(text))
+    in_place = canonical_in_place(text)
+    if in_place is not None:
+        return NormalizedText(in_place, (), len(text))
     breaks: list[tuple[int, int]] = []
     source = text
     nfc_origin: list[int] | None = None
