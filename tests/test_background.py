@@ -338,3 +338,35 @@ def test_a_failure_while_taking_over_leaves_no_worker_behind() -> None:
         assert caught.traceback
     finally:
         _reap(pid)
+
+
+@pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "fork")), reason="workers are Linux-only")
+def test_a_build_that_fails_before_its_annotations_are_needed_stops_the_reading_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading starts in on_config on a worker; a build failing before on_files leaves nothing behind."""
+    monkeypatch.setenv(BACKGROUND_SWITCH, "always")
+    monkeypatch.setattr(background.threading, "active_count", lambda: 1)  # beside the test runner's threads
+    started: list[background.Worker] = []
+    start = background.Worker.start
+
+    def spy(compute):  # type: ignore[no-untyped-def]
+        worker = start(compute)
+        if worker is not None:
+            started.append(worker)
+        return worker
+
+    monkeypatch.setattr(background.Worker, "start", staticmethod(spy))
+    made = Edition(tmp_path)
+    configure(made, theme="material", extra="hooks:\n  - failing_hook.py\n")
+    made.write("failing_hook.py", "from mkdocs.exceptions import PluginError\n\n\n"
+                                  "def on_pre_build(config):\n    raise PluginError('the hook fails')\n")
+    made.write("docs/index.md", PAGE)
+    for entry_id, text in ENTRIES.items():
+        made.entry(entry_id, text)
+    made.notes("index", NOTES)
+    result = made.build()
+    assert result.failed and "BuildError" in result.error
+    assert len(started) == 1   # the reading worker, started in on_config; rendering never started
+    with pytest.raises(ProcessLookupError):
+        os.kill(started[0].pid, 0)   # stopped and reaped
+    assert gc.isenabled() and gc.get_freeze_count() == 0

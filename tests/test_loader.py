@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -335,10 +336,37 @@ def _many_entries(root: Path) -> None:
                                       encoding="utf-8")
 
 
-def _summary(annotations) -> tuple[list[str], list[tuple[str, tuple[str, ...], str]], list[tuple[int, int]]]:
+NOTES_PAGES = {"a.md"}
+
+
+def _many_notes(root: Path) -> None:
+    """Notes files among the entries: one for a page, one without a page, one broken, one empty list."""
+    notes = root / "annotations" / "notes"
+    (notes / "a.yml").write_text('- quote: "Term 1"\n  note: A note on *one*.\n- quote: "Term 2"\n'
+                                 "  id: second\n  type: translation\n  note: Another.\n", encoding="utf-8")
+    (notes / "b.yml").write_text('- quote: "x"\n  note: "No page for me."\n', encoding="utf-8")
+    (notes / "c.yml").write_text("- quote: [unclosed\n", encoding="utf-8")
+    (notes / "d").mkdir()
+    (notes / "d" / "e.yml").write_text("[]\n", encoding="utf-8")
+
+
+def _summary(annotations) -> tuple[list[str], list[tuple[str, tuple[str, ...], str]], list[tuple[int, int]],
+                                   dict[str, list[tuple[str, str, int, int, tuple[int, int]]]]]:
     return ([str(problem) for problem in annotations.problems],
             [(entry.id, entry.forms, entry.definition) for entry in annotations.entries.values()],
-            [entry.where(("definition",)) for entry in annotations.entries.values()])
+            [entry.where(("definition",)) for entry in annotations.entries.values()],
+            {page: [(n.id, n.note, n.line, n.column, n.body_position) for n in notes]
+             for page, notes in annotations.notes.items()})
+
+
+def _load_alone(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    from annotated_edition import background, loader
+
+    with monkeypatch.context() as patch:
+        patch.setenv(background.SWITCH, "0")
+        alone = _summary(load_annotations(root, root / "annotations", NOTES_PAGES))
+    loader._FILE_CACHE.clear()
+    return alone
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
@@ -347,7 +375,9 @@ def test_loading_shared_with_a_worker_gives_what_loading_alone_gives(tmp_path: P
     from annotated_edition import background, loader
 
     _many_entries(tmp_path)
+    _many_notes(tmp_path)
     monkeypatch.setattr(loader, "PARALLEL_LOADING_MINIMUM", 2)
+    monkeypatch.setattr(loader, "LOADING_CHUNK", 4)  # 28 files: 7 chunks to share out
     monkeypatch.setattr(background.threading, "active_count", lambda: 1)  # beside the test runner's threads
     started: list[object] = []
     start = background.Worker.start
@@ -358,14 +388,71 @@ def test_loading_shared_with_a_worker_gives_what_loading_alone_gives(tmp_path: P
         return worker
 
     monkeypatch.setattr(background.Worker, "start", staticmethod(spy))
-    monkeypatch.setenv(background.SWITCH, "0")
-    alone = _summary(load_annotations(tmp_path, tmp_path / "annotations", set()))
+    alone = _load_alone(tmp_path, monkeypatch)
     assert started == []
-    loader._FILE_CACHE.clear()
-    monkeypatch.delenv(background.SWITCH)
-    shared = _summary(load_annotations(tmp_path, tmp_path / "annotations", set()))
-    assert len(started) == 1 and started[0] is not None
+    loading = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", NOTES_PAGES)
+    assert loading.in_background and len(started) == 1
+    shared = _summary(loading.result())
     assert shared == alone
     problems = "\n".join(alone[0])
     assert "e03.yml:2:1: YAML syntax error" in problems and "e05.yml:3:" in problems and "e20.yml:4:12:" in problems
     assert "already claimed by entry 'e01'" in problems
+    assert "notes/b.yml:1:1: there is no page docs/b.md" in problems and "notes/c.yml:2:1: YAML syntax error" in problems
+    assert "notes/d/e.yml:1:1: there is no page docs/d/e.md" in problems
+    assert [note[0] for note in alone[3]["a.md"]] == ["n1", "second"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
+def test_files_the_worker_has_not_reached_are_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that is slow to start (a busy machine): this process reads the rest when it needs them."""
+    from annotated_edition import background, loader
+
+    _many_entries(tmp_path)
+    _many_notes(tmp_path)
+    monkeypatch.setattr(loader, "PARALLEL_LOADING_MINIMUM", 2)
+    monkeypatch.setattr(loader, "LOADING_CHUNK", 4)
+    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+    alone = _load_alone(tmp_path, monkeypatch)
+    here = os.getpid()
+    read_files = loader._read_files
+
+    def slow_in_the_worker(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() != here:
+            time.sleep(1.0)
+        return read_files(*args)
+
+    monkeypatch.setattr(loader, "_read_files", slow_in_the_worker)
+    loading = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", NOTES_PAGES)
+    assert loading.in_background
+    assert _summary(loading.result()) == alone
+    # The worker was on its first chunk: this process read every other one.
+    assert loading._job is not None and loading._job.chunks_taken_over == 6
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
+def test_a_cancelled_loading_leaves_no_worker_and_no_frozen_collector(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from annotated_edition import background, loader
+
+    _many_entries(tmp_path)
+    monkeypatch.setattr(loader, "PARALLEL_LOADING_MINIMUM", 2)
+    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+    here = os.getpid()
+    read_files = loader._read_files
+
+    def stuck_in_the_worker(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() != here:
+            time.sleep(120)
+        return read_files(*args)
+
+    monkeypatch.setattr(loader, "_read_files", stuck_in_the_worker)
+    loading = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", set())
+    assert loading._job is not None and loading._job._worker is not None
+    pid = loading._job._worker.pid
+    assert gc.get_freeze_count() > 0
+    loading.cancel()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert gc.get_freeze_count() == 0
