@@ -272,15 +272,21 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
 
     @event_priority(-100)
     def on_post_build(self, config: MkDocsConfig) -> None:
-        """The site is written: let go of the build's pages and texts.
+        """The site is written: let go of the build's pages, texts and edition.
 
         The next build (`mkdocs serve`) starts afresh in `on_config`; what is
         worth keeping across builds lives in the loader's and renderer's caches.
+        Let go of here, the edition's tens of thousands of objects are freed
+        once, instead of being scanned by each of the collector's passes when
+        the interpreter exits after `mkdocs build`.
         """
         self.contexts = {}
         self._glossary_unfinished = ""
         self.backlinks = {}
         self.glossary_page = None
+        self._definition_blocks = {}
+        self.extension.edition = None  # the extension stays in the site's configuration
+        self.__dict__.pop("edition", None)
         self._thaw()
 
     def _freeze(self) -> None:
