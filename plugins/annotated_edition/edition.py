@@ -169,7 +169,7 @@ class Edition:
         # Placeholders name this build's token: an author cannot write one by chance or on purpose.
         self._token = secrets.token_hex(8)
         self._note_placeholder = re.compile(f"<!--edition-note:{self._token}:(\\d+):(\\d+)-->")
-        self._title_placeholder = re.compile(f'title="{self._token}:([^"]*)"')
+        self._title_marker = f'title="{self._token}:'  # a title's placeholder, up to the entry's id
 
     def _collect(self) -> _RenderedText:
         if self._rendered is None:
@@ -232,11 +232,21 @@ class Edition:
                     f"<a class=\"edition-note__backref\" href=\"#note-ref-{item.id}\" "
                     f"aria-label=\"Back to the passage of note {match.group(2)}\">↩</a>")
 
-        def title(match: re.Match[str]) -> str:
-            text = titles.get(html.unescape(match.group(1)))
-            return match.group(0) if text is None else f'title="{text}"'
-
-        return self._title_placeholder.sub(title, self._note_placeholder.sub(note, content))
+        # Note bodies are only in the edition's notes section, the page's last (see search_html).
+        section = content.rfind(NOTES_SECTION_START)
+        if section != -1:
+            content = content[:section] + self._note_placeholder.sub(note, content[section:])
+        # Titles, one for each term link: split and join (half the time of a regex with a callback).
+        pieces = content.split(self._title_marker)
+        filled = [pieces[0]]
+        for piece in pieces[1:]:
+            end = piece.find('"')
+            text = titles.get(html.unescape(piece[:end])) if end != -1 else None
+            if text is None:  # not a title this build wrote: left as it is
+                filled += (self._title_marker, piece)
+            else:
+                filled += ('title="', text, piece[end:])
+        return "".join(filled)
 
     def note_placeholder(self, page: str, note_id: str, number: int) -> str:
         """The text of the comment that stands for a note's body until :meth:`finish_html`."""

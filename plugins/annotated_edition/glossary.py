@@ -17,7 +17,7 @@ import re
 import unicodedata
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .edition import Edition, format_sources
 from .model import GlossaryEntry
@@ -115,8 +115,7 @@ def _entry_html(edition: Edition, entry: GlossaryEntry) -> str:
     return "".join(parts)
 
 
-@dataclass(frozen=True)
-class PageLinks:
+class PageLinks(NamedTuple):
     """A page's linked occurrences of one entry, as the glossary page shows them."""
 
     page_title: str

@@ -240,9 +240,9 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             href = get_relative_url(page.url, glossary.url)
             if (page.url == "" or page.url.endswith("/")) and not href.endswith("/"):
                 href += "/"  # "..#x" works, but "../#x" is what a directory URL looks like
+            title = page.title or page.file.src_uri  # a property MkDocs computes on each access
             for entry_id, anchors in by_entry.items():
-                self.backlinks.setdefault(entry_id, []).append(
-                    PageLinks(page.title or page.file.src_uri, href, anchors))
+                self.backlinks.setdefault(entry_id, []).append(PageLinks(title, href, anchors))
         return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
