@@ -343,7 +343,7 @@ def test_a_failure_while_taking_over_leaves_no_worker_behind() -> None:
 @pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "fork")), reason="workers are Linux-only")
 def test_a_build_that_fails_before_its_annotations_are_needed_stops_the_reading_worker(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reading starts in on_config on a worker; a build failing before on_files leaves nothing behind."""
+    """Reading starts in on_pre_build on a worker; a build failing before on_files leaves nothing behind."""
     monkeypatch.setenv(BACKGROUND_SWITCH, "always")
     monkeypatch.setattr(background.threading, "active_count", lambda: 1)  # beside the test runner's threads
     started: list[background.Worker] = []
@@ -358,15 +358,41 @@ def test_a_build_that_fails_before_its_annotations_are_needed_stops_the_reading_
     monkeypatch.setattr(background.Worker, "start", staticmethod(spy))
     made = Edition(tmp_path)
     configure(made, theme="material", extra="hooks:\n  - failing_hook.py\n")
-    made.write("failing_hook.py", "from mkdocs.exceptions import PluginError\n\n\n"
-                                  "def on_pre_build(config):\n    raise PluginError('the hook fails')\n")
+    made.write("failing_hook.py", "from mkdocs.exceptions import PluginError\n"
+                                  "from mkdocs.plugins import event_priority\n\n\n"
+                                  "@event_priority(100)  # before the plugin's on_files\n"
+                                  "def on_files(files, config):\n    raise PluginError('the hook fails')\n")
     made.write("docs/index.md", PAGE)
     for entry_id, text in ENTRIES.items():
         made.entry(entry_id, text)
     made.notes("index", NOTES)
     result = made.build()
     assert result.failed and "BuildError" in result.error
-    assert len(started) == 1   # the reading worker, started in on_config; rendering never started
+    assert len(started) == 1   # the reading worker, started in on_pre_build; rendering never started
     with pytest.raises(ProcessLookupError):
         os.kill(started[0].pid, 0)   # stopped and reaped
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("switch", ["0", "always"])
+def test_annotation_files_a_hook_writes_before_the_build_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    switch: str) -> None:
+    """Reading starts last in on_pre_build: a generator hook's files are read, with a worker or without."""
+    monkeypatch.setenv(BACKGROUND_SWITCH, switch)
+    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+    made = Edition(tmp_path)
+    configure(made, theme="material", extra="hooks:\n  - generator.py\n")
+    made.write("generator.py", "from pathlib import Path\n\n\n"
+                               "def on_pre_build(config):\n"
+                               "    glossary = Path(config.config_file_path).parent / 'annotations' / 'glossary'\n"
+                               "    (glossary / 'generated.yml').write_text('term: Generated\\n"
+                               "definition: Written by a hook.\\n', encoding='utf-8')\n")
+    made.write("docs/index.md", PAGE + "\nA Generated word.\n")
+    for entry_id, text in ENTRIES.items():
+        made.entry(entry_id, text)
+    made.notes("index", NOTES)
+    result = made.build()
+    assert not result.failed, result.messages
+    glossary = (result.site / "glossary" / "index.html").read_text(encoding="utf-8")
+    assert 'id="generated"' in glossary and "Written by a hook." in glossary
+    assert 'data-term="generated"' in (result.site / "index.html").read_text(encoding="utf-8")

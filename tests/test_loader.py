@@ -394,6 +394,18 @@ def test_loading_shared_with_a_worker_gives_what_loading_alone_gives(tmp_path: P
     assert loading.in_background and len(started) == 1
     shared = _summary(loading.result())
     assert shared == alone
+    job = loading._job
+    assert job is not None and job.worker_seconds is not None   # the worker answered: nothing fell back
+    # Once the worker has read every chunk (notes files included), its answers alone make the result.
+    loader._FILE_CACHE.clear()
+    waited = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", NOTES_PAGES)
+    assert waited._job is not None
+    deadline = time.monotonic() + 30
+    while background._FIELD.unpack_from(waited._job._progress, background._WORKER_AT)[0] < 6:  # on the last
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert _summary(waited.result()) == alone
+    assert waited._job.chunks_taken_over == 0 and waited._job.worker_seconds is not None
     problems = "\n".join(alone[0])
     assert "e03.yml:2:1: YAML syntax error" in problems and "e05.yml:3:" in problems and "e20.yml:4:12:" in problems
     assert "already claimed by entry 'e01'" in problems
@@ -425,8 +437,9 @@ def test_files_the_worker_has_not_reached_are_read_here(tmp_path: Path, monkeypa
     loading = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", NOTES_PAGES)
     assert loading.in_background
     assert _summary(loading.result()) == alone
-    # The worker was on its first chunk: this process read every other one.
-    assert loading._job is not None and loading._job.chunks_taken_over == 6
+    # The worker was still on its first chunk (or not yet started): this process read every other one.
+    assert loading._job is not None and loading._job.chunks_taken_over >= 6
+    assert loading._job.worker_seconds is not None   # and the worker's answer was used
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")

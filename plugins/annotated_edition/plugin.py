@@ -2,9 +2,10 @@
 
 Hooks, in build order:
 
-* ``on_config``: start reading and validating ``annotations/`` (on another
-  core where worth it, while MkDocs collects the site's files), and add the
-  edition's treeprocessor to the site's Markdown extensions.
+* ``on_config``: add the edition's treeprocessor to the site's Markdown
+  extensions.
+* ``on_pre_build`` (last): start reading and validating ``annotations/`` (on
+  another core where worth it, while MkDocs collects the site's files).
 * ``on_files``: finish reading the annotations, compile the matcher, start
   rendering definitions and notes with the site's own Markdown extensions
   (on another core where possible); add the generated glossary page and the
@@ -96,10 +97,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         # The configuration and theme live through the build: out of the cyclic collector's sight
         # until it ends (on_post_build, on_build_error).  See collector.py.
         self._freeze()
-        # Reading starts now, on a worker where it is worth one, while MkDocs collects the site's
-        # files; what is left is shared out in on_files, where the annotations are first needed.
-        self._loading: AnnotationsLoading | None = AnnotationsLoading(
-            self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
+        self._loading: AnnotationsLoading | None = None  # started in on_pre_build
         # Definitions and notes render with the site's extensions, without the edition's own.
         self._renderer = SnippetRenderer(list(config.markdown_extensions), dict(config.mdx_configs))
         self.extension = EditionExtension(None)
@@ -115,10 +113,24 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._search = any(name.split("/")[-1] == "search" for name in config.plugins)
         return config
 
-    def _start_edition(self) -> None:
-        """The annotations are read: compile the matcher and start rendering (on a worker where possible)."""
-        assert self._loading is not None
-        annotations, self._loading = self._loading.result(), None
+    @event_priority(-100)
+    def on_pre_build(self, config: MkDocsConfig) -> None:
+        """Start reading ``annotations/``: on a worker where it is worth one, while MkDocs collects files.
+
+        Last among the plugins and hooks, so that a hook or plugin that writes
+        annotation files in `on_config` or `on_pre_build` is always read; what
+        the worker has not reached is read in on_files, where the annotations
+        are first needed.
+        """
+        self._loading = self._start_loading(config)
+
+    def _start_loading(self, config: MkDocsConfig) -> AnnotationsLoading:
+        return AnnotationsLoading(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
+
+    def _start_edition(self, config: MkDocsConfig) -> None:
+        """Read the annotations, compile the matcher and start rendering (on a worker where possible)."""
+        loading = self._loading or self._start_loading(config)  # on_pre_build started it, in a build
+        annotations, self._loading = loading.result(), None
         self._freeze()  # the annotations live through the build too
         self.edition = Edition(annotations, self._renderer, self.config.link)
         self.extension.edition = self.edition
@@ -127,7 +139,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         report(self.edition.problems)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        self._start_edition()
+        self._start_edition(config)
         uri = self.config.glossary_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
