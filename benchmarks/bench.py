@@ -194,7 +194,7 @@ def main() -> None:
     if load == load:  # not NaN
         lines.append(f"Loading and validating 10,000 glossary entry files (no notes): {load:.2f} s, median of 3 "
                      "fresh processes.")
-    keys = ["plugin on_config", "plugin on_files", "plugin treeprocessor (per page)", "plugin on_page_markdown", "plugin on_page_content",
+    keys = ["plugin on_config", "plugin on_pre_build", "plugin on_files", "plugin treeprocessor (per page)", "plugin on_page_markdown", "plugin on_page_content",
             "plugin on_env", "plugin on_post_page", "glossary page (Markdown)",
             "worker: rendering definitions and notes (in parallel)", "search: indexing pages",
             "templates, search, post_page", "total build"]

@@ -9,6 +9,7 @@ comparison.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -25,6 +26,7 @@ def _timed(owner: Any, name: str, bucket: str, totals: dict[str, float],
            when: Callable[..., bool] | None = None) -> Iterator[None]:
     original = getattr(owner, name)
 
+    @functools.wraps(original)  # keeps a hook's event priority
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
         try:
@@ -51,7 +53,7 @@ def measure(config_file: Path) -> dict[str, float]:
     from annotated_edition.plugin import AnnotatedEditionPlugin
 
     totals: dict[str, float] = defaultdict(float)
-    hooks = ["on_config", "on_files", "on_page_markdown", "on_page_content", "on_env", "on_post_page"]
+    hooks = ["on_config", "on_pre_build", "on_files", "on_page_markdown", "on_page_content", "on_env", "on_post_page"]
     with contextlib.ExitStack() as stack:
         for hook in hooks:
             stack.enter_context(_timed(AnnotatedEditionPlugin, hook, f"plugin {hook}", totals))
