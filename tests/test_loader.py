@@ -414,6 +414,21 @@ def test_loading_shared_with_a_worker_gives_what_loading_alone_gives(tmp_path: P
     assert [note[0] for note in alone[3]["a.md"]] == ["n1", "second"]
 
 
+def _slow_in_the_worker(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """A forked worker sleeps ``seconds`` before each chunk it reads; this process reads at once."""
+    from annotated_edition import loader
+
+    here = os.getpid()
+    read_files = loader._read_files
+
+    def slow(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() != here:
+            time.sleep(seconds)
+        return read_files(*args)
+
+    monkeypatch.setattr(loader, "_read_files", slow)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
 def test_files_the_worker_has_not_reached_are_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker that is slow to start (a busy machine): this process reads the rest when it needs them."""
@@ -425,15 +440,7 @@ def test_files_the_worker_has_not_reached_are_read_here(tmp_path: Path, monkeypa
     monkeypatch.setattr(loader, "LOADING_CHUNK", 4)
     monkeypatch.setattr(background.threading, "active_count", lambda: 1)
     alone = _load_alone(tmp_path, monkeypatch)
-    here = os.getpid()
-    read_files = loader._read_files
-
-    def slow_in_the_worker(*args):  # type: ignore[no-untyped-def]
-        if os.getpid() != here:
-            time.sleep(1.0)
-        return read_files(*args)
-
-    monkeypatch.setattr(loader, "_read_files", slow_in_the_worker)
+    _slow_in_the_worker(monkeypatch, 1.0)
     loading = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", NOTES_PAGES)
     assert loading.in_background
     assert _summary(loading.result()) == alone
@@ -452,15 +459,7 @@ def test_a_cancelled_loading_leaves_no_worker_and_no_frozen_collector(tmp_path: 
     _many_entries(tmp_path)
     monkeypatch.setattr(loader, "PARALLEL_LOADING_MINIMUM", 2)
     monkeypatch.setattr(background.threading, "active_count", lambda: 1)
-    here = os.getpid()
-    read_files = loader._read_files
-
-    def stuck_in_the_worker(*args):  # type: ignore[no-untyped-def]
-        if os.getpid() != here:
-            time.sleep(120)
-        return read_files(*args)
-
-    monkeypatch.setattr(loader, "_read_files", stuck_in_the_worker)
+    _slow_in_the_worker(monkeypatch, 120)
     loading = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", set())
     assert loading._job is not None and loading._job._worker is not None
     pid = loading._job._worker.pid

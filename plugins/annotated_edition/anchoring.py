@@ -103,6 +103,14 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
     # The outermost link open at this point, and its parent (see Segment.link).
     outer_link: list[tuple[etree.Element | None, etree.Element | None]] = [(None, None)]
 
+    def add(element: etree.Element, attr: str, parent: etree.Element | None, value: str,
+            link: etree.Element | None, link_parent: etree.Element | None) -> None:
+        nonlocal length
+        value = _visible(value)
+        runs.append((element, attr, parent, length, length + len(value), link, link_parent))
+        pieces.append(value)
+        length += len(value)
+
     def walk(element: etree.Element, parent: etree.Element | None) -> None:
         nonlocal length
         tag = element.tag
@@ -114,21 +122,13 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
         if opens_link:
             outer_link.append((element, parent))
         link, link_parent = outer_link[-1]
-        value = element.text
-        if value:
-            value = _visible(value)
-            runs.append((element, "text", parent, length, length + len(value), link, link_parent))
-            pieces.append(value)
-            length += len(value)
+        if element.text:
+            add(element, "text", parent, element.text, link, link_parent)
         for child in element:
             if not skip(child):
                 walk(child, element)
-            value = child.tail
-            if value:
-                value = _visible(value)
-                runs.append((child, "tail", element, length, length + len(value), link, link_parent))
-                pieces.append(value)
-                length += len(value)
+            if child.tail:
+                add(child, "tail", element, child.tail, link, link_parent)
         if opens_link:
             outer_link.pop()
         if block:
@@ -138,12 +138,8 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
     for child in root:
         if not skip(child):
             walk(child, root)
-        value = child.tail
-        if value:
-            value = _visible(value)
-            runs.append((child, "tail", root, length, length + len(value), None, None))
-            pieces.append(value)
-            length += len(value)
+        if child.tail:
+            add(child, "tail", root, child.tail, None, None)
     text = "".join(pieces)
     return FlatText(text, runs, normalize(text))
 
