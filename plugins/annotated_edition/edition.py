@@ -230,7 +230,7 @@ class Edition:
             return (f"<p class=\"edition-note__type\">{NOTE_TYPE_LABELS[item.type]}</p>"
                     f"{rendered.note_bodies[index].html}{format_sources(item.sources)}"
                     f"<a class=\"edition-note__backref\" href=\"#note-ref-{item.id}\" "
-                    f"aria-label=\"Back to the passage of note {match.group(2)}\">↩</a>")
+                    f"aria-label=\"Back to the passage of note {match.group(2)}\">&#8617;</a>")
 
         # Note bodies are only in the edition's notes section, the page's last (see search_html).
         section = content.rfind(NOTES_SECTION_START)

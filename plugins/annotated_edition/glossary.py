@@ -98,7 +98,7 @@ def _entry_html(edition: Edition, entry: GlossaryEntry) -> str:
     parts = [f'<div class="edition-entry" id="{entry.id}">',
              f'<dt class="edition-entry__term"><dfn{lang}>{term}</dfn>'
              f'<a class="headerlink" href="#{entry.id}" title="Permanent link" '
-             f'aria-label="Permanent link to {term}">¶</a></dt>',
+             f'aria-label="Permanent link to {term}">&para;</a></dt>',
              f'<dd class="edition-entry__body">',
              f'<div class="edition-entry__definition">{edition.definitions[entry.id].html}</div>']
     extra_forms = entry.forms[1:]
@@ -142,7 +142,7 @@ def fill_backlinks(content: str, backlinks: Mapping[str, Sequence[PageLinks]]) -
         for page in pages:
             href = escape(page.page_href)
             links = ", ".join(
-                f'<a href="{href}#{anchor}">{f"¶{paragraph}" if paragraph else f"#{index}"}</a>'
+                f'<a href="{href}#{anchor}">{f"&para;{paragraph}" if paragraph else f"#{index}"}</a>'
                 for index, (anchor, paragraph) in enumerate(page.anchors, start=1))
             items.append(f"<li>{escape(page.page_title)}: {links}</li>")
         return (f'<div class="edition-backlinks"><p class="edition-backlinks__title">In the text</p>'
