@@ -17,7 +17,6 @@ import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .model import Note
 from .textnorm import NormalizedText, canonical, normalize
@@ -48,7 +47,7 @@ class Segment:
 
 
 # A text run as flatten() records it: Segment's fields, in order.
-_Run = tuple[etree.Element, str, Optional[etree.Element], int, int, Optional[etree.Element], Optional[etree.Element]]
+_Run = tuple[etree.Element, str, "etree.Element | None", int, int, "etree.Element | None", "etree.Element | None"]
 
 
 @dataclass
@@ -67,11 +66,6 @@ class FlatText:
 
     def __post_init__(self) -> None:
         self.starts = [run[3] for run in self.runs]
-
-    @property
-    def segments(self) -> list[Segment]:
-        """Every text run, in reading order."""
-        return [Segment(*run) for run in self.runs]
 
     def segments_between(self, start: int, end: int) -> list[Segment]:
         """Text runs overlapping the flat range [start, end)."""
