@@ -53,7 +53,7 @@ class Document:
         """This document for messages only: its positions (still to be read, if they are), not its value.
 
         What outlives loading keeps this lighter copy: a file read on a worker
-        crosses back to the build's process in a fraction of the time.
+        crosses back to the build's process in two thirds of the time.
         """
         if self.source is None:
             return Document(value=None, positions=self.positions, key_positions=self.key_positions,
