@@ -144,10 +144,11 @@ def _stop(pid: int, read_end: int, thaw: bool) -> None:
 Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
 
-# The shared progress, two fields each written by one side only: at offset 0 the chunk the
-# worker is on (-1 before the first), at offset 8 the lowest chunk this process has taken.
+# The shared progress, fields each written by one side only: at offset 0 the chunk the worker
+# is on (-1 before the first), at offset 8 the lowest chunk this process has taken, at offset 16
+# 1 once this process waits for the worker's answer.
 _FIELD = struct.Struct("q")
-_WORKER_AT, _PARENT_FROM = 0, _FIELD.size
+_WORKER_AT, _PARENT_FROM, _PARENT_WAITS = 0, _FIELD.size, 2 * _FIELD.size
 
 
 class SharedJob(Generic[Chunk, Result]):
@@ -162,9 +163,13 @@ class SharedJob(Generic[Chunk, Result]):
     never depend on where they were computed.
     """
 
-    def __init__(self, chunks: Sequence[Chunk], compute: Callable[[Chunk], Result], *, background: bool) -> None:
+    def __init__(self, chunks: Sequence[Chunk], compute: Callable[[Chunk], Result], *, background: bool,
+                 then: Callable[[Callable[[], bool]], None] | None = None) -> None:
+        """``then``: work for the worker once its chunks are done, until the function it is given says
+        that this process waits for the answer (it never runs without a worker)."""
         self._chunks = list(chunks)
         self._compute = compute
+        self._then = then
         self._worker: Worker | None = None
         self.in_background = False
         self.worker_seconds: float | None = None
@@ -175,11 +180,12 @@ class SharedJob(Generic[Chunk, Result]):
             return
         # Shared with the worker (an anonymous shared mapping survives fork).
         try:
-            self._progress = mmap.mmap(-1, 2 * _FIELD.size)
+            self._progress = mmap.mmap(-1, 3 * _FIELD.size)
         except OSError:  # no memory to map: compute here instead
             return
         _FIELD.pack_into(self._progress, _WORKER_AT, -1)
         _FIELD.pack_into(self._progress, _PARENT_FROM, len(self._chunks))
+        _FIELD.pack_into(self._progress, _PARENT_WAITS, 0)
         self._worker = Worker.start(self._compute_in_worker)
         self.in_background = self._worker is not None
         if self._worker is None:
@@ -198,7 +204,10 @@ class SharedJob(Generic[Chunk, Result]):
                 break  # the parent computes this one and the rest itself
             _FIELD.pack_into(self._progress, _WORKER_AT, number)
             done[number] = pickle.dumps(self._compute(chunk), protocol=pickle.HIGHEST_PROTOCOL)
-        return time.perf_counter() - started, done
+        seconds = time.perf_counter() - started
+        if self._then is not None:
+            self._then(lambda: _FIELD.unpack_from(self._progress, _PARENT_WAITS)[0] != 0)
+        return seconds, done
 
     def results(self) -> list[Result]:
         """Each chunk's result, in order (shares out what the worker has not reached)."""
@@ -218,6 +227,7 @@ class SharedJob(Generic[Chunk, Result]):
         except BaseException:  # computing failed here: nothing may be left running
             self.cancel()
             raise
+        _FIELD.pack_into(self._progress, _PARENT_WAITS, 1)
         worker, self._worker = self._worker, None
         ok, answer = worker.result()
         self._progress.close()

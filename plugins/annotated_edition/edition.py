@@ -13,7 +13,7 @@ import html
 import re
 import secrets
 import xml.etree.ElementTree as etree
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -22,8 +22,9 @@ from markdown.treeprocessors import Treeprocessor
 
 from . import collector
 from .anchoring import PLACEHOLDER, Anchor, AnchorError, flatten, find_anchor, wrap
-from .matcher import Form, FormMatcher
+from .matcher import Form, FormMatch, FormMatcher
 from .model import Annotations, GlossaryEntry, Note, Source
+from .prematch import MatchFeed
 from .problems import Problem
 from .render import Rendered, RenderJob, SnippetRenderer
 
@@ -148,7 +149,10 @@ class Edition:
     collected the first time a rendered text is asked for.
     """
 
-    def __init__(self, annotations: Annotations, renderer: SnippetRenderer, link_default: str = "first") -> None:
+    def __init__(self, annotations: Annotations, renderer: SnippetRenderer, link_default: str = "first", *,
+                 pages: Sequence[str] = (), read_page: Callable[[str], str] | None = None) -> None:
+        """``pages`` (in the order the build converts them) and ``read_page`` let the render worker,
+        once done, find the terms of pages ahead of this process (:mod:`~.prematch`)."""
         self.annotations = annotations
         self.entries: dict[str, GlossaryEntry] = annotations.entries
         self.matcher = FormMatcher(
@@ -163,17 +167,40 @@ class Edition:
             (page, note.id): index for index, (page, note) in enumerate(self._notes)}
         self.problems: list[Problem] = list(annotations.problems)
         """Problems found in loading; those found in rendering come with :meth:`rendering_problems`."""
-        self._job = RenderJob(renderer, [e.definition for e in self.entries.values()] +
-                              [n.note for _, n in self._notes])
+        snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
+        feed = (MatchFeed(self.matcher, pages, read_page, renderer.new_markdown)
+                if pages and read_page is not None and self.matcher.size else None)
+        self._job = RenderJob(renderer, snippets, then=feed.work_in_worker if feed is not None else None)
+        self._feed = feed if self._job.in_background else None
+        self.found_ahead = 0
+        """How many texts' matches came from the worker (the rest were scanned here)."""
+        if feed is not None and self._feed is None:
+            feed.close()
         self._rendered: _RenderedText | None = None
         # Placeholders name this build's token: an author cannot write one by chance or on purpose.
         self._token = secrets.token_hex(8)
         self._note_placeholder = re.compile(f"<!--edition-note:{self._token}:(\\d+):(\\d+)-->")
         self._title_marker = f'title="{self._token}:'  # a title's placeholder, up to the entry's id
 
+    def page_started(self, page: str) -> None:
+        """The build starts converting ``page`` (one of ``pages``): take in the matches found ahead."""
+        if self._feed is not None:
+            self._feed.page_started(page)
+
+    def find(self, text: str) -> list[FormMatch]:
+        """Every form occurrence to link in ``text`` (found ahead by the worker, or scanned now)."""
+        found = self._feed.find(text) if self._feed is not None else None
+        if found is None:
+            return self.matcher.find(text)
+        self.found_ahead += 1
+        return found
+
     def _collect(self) -> _RenderedText:
         if self._rendered is None:
             rendered = self._job.result()
+            if self._feed is not None:  # every page is converted
+                self._feed.close()
+                self._feed = None
             definitions = dict(zip(self.entries, rendered))
             bodies = rendered[len(self.entries):]
             problems: list[Problem] = []
@@ -211,6 +238,9 @@ class Edition:
     def cancel(self) -> None:
         """Stop rendering in the background (the build failed)."""
         self._job.cancel()
+        if self._feed is not None:
+            self._feed.close()
+            self._feed = None
 
     def finish_html(self, content: str) -> str:
         """Fill a converted page's placeholders: note bodies and the titles of term links.
@@ -486,10 +516,10 @@ class _TermLinker:
         """Split ``text`` into leading text and link elements (with tails)."""
         if "\x02" in text or self.raw_depth:
             spans = self._linkable_spans(text)
-            matches = [m for m in self.edition.matcher.find(text)
+            matches = [m for m in self.edition.find(text)
                        if any(start <= m.start and m.end <= end for start, end in spans)]
         else:
-            matches = self.edition.matcher.find(text)
+            matches = self.edition.find(text)
         if not matches:
             return text, []
         links: list[etree.Element] = []

@@ -8,7 +8,8 @@ Hooks, in build order:
   another core where worth it, while MkDocs collects the site's files).
 * ``on_files``: finish reading the annotations, compile the matcher, start
   rendering definitions and notes with the site's own Markdown extensions
-  (on another core where possible); add the generated glossary page and the
+  (on another core where possible; that worker then finds the terms of the
+  pages ahead of the build); add the generated glossary page and the
   edition's CSS and JS.
 * ``on_page_markdown`` / ``on_page_content``: tell the treeprocessor which
   page it is on, then collect what it found (links, problems); the glossary
@@ -37,6 +38,7 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
+from mkdocs.utils.meta import get_data
 
 from . import collector
 from .edition import Edition, EditionExtension, PageContext
@@ -127,19 +129,23 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     def _start_loading(self, config: MkDocsConfig) -> AnnotationsLoading:
         return AnnotationsLoading(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
 
-    def _start_edition(self, config: MkDocsConfig) -> None:
+    def _start_edition(self, config: MkDocsConfig, files: Files) -> None:
         """Read the annotations, compile the matcher and start rendering (on a worker where possible)."""
         loading = self._loading or self._start_loading(config)  # on_pre_build started it, in a build
         annotations, self._loading = loading.result(), None
         self._freeze()  # the annotations live through the build too
-        self.edition = Edition(annotations, self._renderer, self.config.link)
+        # The pages in the order MkDocs converts them, read as it reads them: the render worker, once
+        # done, finds their terms ahead of this process.
+        pages = {file.src_uri: file for file in files.documentation_pages()}
+        self.edition = Edition(annotations, self._renderer, self.config.link, pages=list(pages),
+                               read_page=lambda uri: get_data(pages[uri].content_string)[0])
         self.extension.edition = self.edition
         if self.edition.renders_in_background:
             log.debug("rendering definitions and notes on a worker process while the pages convert")
         report(self.edition.problems)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        self._start_edition(config)
+        self._start_edition(config, files)
         uri = self.config.glossary_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
@@ -158,6 +164,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         src = page.file.src_uri
+        self.edition.page_started(src)
         if src == self.glossary_file.src_uri:
             self.extension.start_page(None)
             return markdown
@@ -230,6 +237,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         Early (priority 50), so that other plugins' `on_env` see finished pages.
         """
         report(self.edition.rendering_problems())
+        if self.edition.found_ahead:
+            log.debug(f"the terms of {self.edition.found_ahead} texts were found ahead on the worker")
         # Each entry's definition as the tooltips read it (on_post_page), built once.
         self._definition_blocks = {
             entry_id: f'<div class="edition-definition" data-term="{entry_id}">{rendered.html}</div>'

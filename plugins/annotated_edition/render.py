@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -177,8 +177,13 @@ class SnippetRenderer:
     """
 
     def __init__(self, extensions: Sequence[Any], extension_configs: dict[str, Any]) -> None:
-        self._md = markdown.Markdown(extensions=list(extensions), extension_configs=extension_configs)
+        self._extensions, self._extension_configs = list(extensions), extension_configs
+        self._md = self.new_markdown()
         self._key = repr((sorted(map(repr, extensions)), sorted(extension_configs.items(), key=repr)))
+
+    def new_markdown(self) -> markdown.Markdown:
+        """A Markdown instance with the renderer's extensions (the site's own)."""
+        return markdown.Markdown(extensions=list(self._extensions), extension_configs=self._extension_configs)
 
     def cached(self, snippet: str) -> Rendered | None:
         """The snippet's rendering from an earlier build of this process, if any."""
@@ -249,7 +254,9 @@ class RenderJob:
     come from the renderer's cache, never from a worker.
     """
 
-    def __init__(self, renderer: SnippetRenderer, snippets: Sequence[str], *, background: bool | None = None) -> None:
+    def __init__(self, renderer: SnippetRenderer, snippets: Sequence[str], *, background: bool | None = None,
+                 then: Callable[[Callable[[], bool]], None] | None = None) -> None:
+        """``then``: more work for the worker once it has rendered (see :class:`~.background.SharedJob`)."""
         self._renderer = renderer
         self._snippets = list(snippets)
         self._missing = [i for i, snippet in enumerate(self._snippets) if renderer.cached(snippet) is None]
@@ -260,7 +267,7 @@ class RenderJob:
         # The work refers to the renderer and the snippets, not to this job: no reference cycle keeps
         # a dropped job (and its worker) alive while the collector is frozen.
         self._job = _background.SharedJob(chunks, functools.partial(_render_chunk, renderer, self._snippets),
-                                          background=background)
+                                          background=background, then=then)
         self.in_background = self._job.in_background
 
     @property

@@ -1,0 +1,221 @@
+"""Term matches found ahead of time, on the worker, for the pages this process is about to convert.
+
+The render worker (:class:`~.render.RenderJob`) is idle once the definitions
+and notes are rendered, while this process still converts pages.  So it goes
+on converting the pages' Markdown itself, ahead of this process, finds the
+glossary forms in every text of their trees, and sends what it found back,
+keyed by the text (its hash and length).  The treeprocessor then looks a
+text's matches up instead of scanning it.
+
+Nothing depends on the worker's guess of a page being right: a text whose
+key is not in what arrived (a page another plugin rewrote, an extension that
+behaves differently, a page the worker did not reach) is scanned here, as it
+always was.  Matches depend on the text alone, so a key found is the answer.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import mmap
+import os
+import pickle
+import select
+import struct
+import xml.etree.ElementTree as etree
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import markdown
+from markdown.treeprocessors import Treeprocessor
+
+from .matcher import FormMatch, FormMatcher
+
+_FRAME = struct.Struct("I")  # the length of each pickled frame that follows in the pipe
+_FRAME_LIMIT = select.PIPE_BUF - _FRAME.size
+"""A write up to PIPE_BUF bytes goes into a pipe whole or not at all: a frame is never cut."""
+_PAGE_AT = struct.Struct("q")  # in the shared map: the page this process converts now
+PIPE_SIZE = 1 << 20
+
+TextKey = tuple[int, int]
+
+
+def text_key(text: str) -> TextKey:
+    """The key of a text's matches: its hash (the same in a forked worker) and its length."""
+    return hash(text), len(text)
+
+
+class MatchFeed:
+    """Matches for the texts of ``pages``, found by the worker and received here page by page.
+
+    ``read_page(page)`` gives a page's Markdown as the build converts it (front
+    matter removed); ``new_markdown()`` a Markdown instance with the site's
+    extensions.  Made before the worker is forked; :meth:`work_in_worker` is
+    the worker's part, the other methods this process's.
+    """
+
+    def __init__(self, matcher: FormMatcher, pages: Sequence[str], read_page: Callable[[str], str],
+                 new_markdown: Callable[[], markdown.Markdown]) -> None:
+        self._matcher = matcher
+        self._pages = list(pages)
+        self._index = {page: index for index, page in enumerate(self._pages)}
+        self._read_page = read_page
+        self._new_markdown = new_markdown
+        self._known: dict[TextKey, list[FormMatch]] = {}
+        self._buffer = b""
+        self._read_end: int | None = None
+        self._write_end: int | None = None
+        self._parent_waits: Callable[[], bool] = lambda: True  # the worker's, once it works
+        try:
+            self._page_at = mmap.mmap(-1, _PAGE_AT.size)
+            self._read_end, self._write_end = os.pipe()
+            os.set_blocking(self._read_end, False)
+        except OSError:  # nothing to feed through: every text is scanned here
+            self.close()
+            return
+        try:  # room for a book's pages ahead (Linux lets a process grow its pipes to 1 MiB)
+            fcntl.fcntl(self._write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        except (AttributeError, OSError):
+            pass  # the default (64 KiB); the worker waits while it is full
+        _PAGE_AT.pack_into(self._page_at, 0, -1)
+
+    # -- this process ----------------------------------------------------------
+
+    def page_started(self, page: str) -> None:
+        """This process starts converting ``page``: the worker skips it and those before it."""
+        index = self._index.get(page)
+        if self._read_end is not None and index is not None:
+            _PAGE_AT.pack_into(self._page_at, 0, index)
+        self._receive()
+
+    def find(self, text: str) -> list[FormMatch] | None:
+        """The text's matches if the worker sent them, else None (scan it here)."""
+        return self._known.get(text_key(text)) if self._known else None
+
+    def _receive(self) -> None:
+        """Take in every whole frame the worker has sent so far, without waiting."""
+        if self._read_end is None:
+            return
+        chunks = [self._buffer]
+        while True:
+            try:
+                chunk = os.read(self._read_end, 1 << 16)
+            except BlockingIOError:
+                break
+            except OSError:
+                self.close()
+                return
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        offset = 0
+        while offset + _FRAME.size <= len(data):
+            (size,) = _FRAME.unpack_from(data, offset)
+            if offset + _FRAME.size + size > len(data):
+                break
+            found = pickle.loads(data[offset + _FRAME.size:offset + _FRAME.size + size])  # noqa: S301 - our child
+            self._known.update(found)
+            offset += _FRAME.size + size
+        self._buffer = data[offset:]
+
+    def close(self) -> None:
+        """This process is done with the feed (or it could not be set up)."""
+        for name in ("_read_end", "_write_end"):
+            end = getattr(self, name)
+            if end is not None:
+                setattr(self, name, None)
+                try:
+                    os.close(end)
+                except OSError:
+                    pass
+        self._known = {}
+        page_at = getattr(self, "_page_at", None)
+        if page_at is not None and not page_at.closed:
+            page_at.close()
+
+    # -- the worker ----------------------------------------------------------
+
+    def work_in_worker(self, parent_waits: Callable[[], bool]) -> None:
+        """In the worker, after rendering: convert the pages ahead of this process and send their matches.
+
+        Stops at the last page, or when the parent waits for the worker's answer.
+        """
+        if self._write_end is None or self._read_end is None:
+            return
+        os.close(self._read_end)
+        os.set_blocking(self._write_end, False)
+        self._parent_waits = parent_waits
+        self._sent: set[TextKey] = set()  # texts already sent for an earlier page ("\n", "), ")
+        logging.disable(logging.CRITICAL)  # the build's process reports what the pages say, once
+        md = self._new_markdown()
+        recorder = _Recorder(md, self._matcher)
+        md.treeprocessors.register(recorder, "annotated_edition_prematch", -10)
+        index = 0
+        while index < len(self._pages) and not parent_waits():
+            index = max(index, _PAGE_AT.unpack_from(self._page_at, 0)[0] + 1)
+            if index >= len(self._pages):
+                break
+            recorder.found = {}
+            try:
+                md.reset()
+                md.convert(self._read_page(self._pages[index]))
+            except Exception:  # noqa: BLE001 - this page is scanned in the build's process instead
+                index += 1
+                continue
+            if not self._send(recorder.found):
+                break
+            index += 1
+        os.close(self._write_end)
+
+    def _send(self, found: dict[TextKey, list[FormMatch]]) -> bool:
+        """Write ``found`` as frames that each fit a pipe's atomic write; False if the parent stopped reading."""
+        items = [(key, matches) for key, matches in found.items() if key not in self._sent]
+        self._sent.update(key for key, _ in items)
+        start = 0
+        while start < len(items):
+            count = len(items) - start
+            while True:
+                frame = pickle.dumps(dict(items[start:start + count]), protocol=pickle.HIGHEST_PROTOCOL)
+                if len(frame) <= _FRAME_LIMIT or count == 1:
+                    break
+                count = max(1, count // 2)
+            if len(frame) <= _FRAME_LIMIT:
+                if not self._write(_FRAME.pack(len(frame)) + frame):
+                    return False
+            start += count  # a single text too big for one frame is left to be scanned here
+        return True
+
+
+    def _write(self, frame: bytes) -> bool:
+        """Write one frame, waiting while the pipe is full (the parent takes frames in at each page)."""
+        assert self._write_end is not None
+        while True:
+            try:
+                os.write(self._write_end, frame)
+                return True
+            except BlockingIOError:  # far enough ahead: wait for the parent to read, unless it waits for us
+                if self._parent_waits():
+                    return False
+                select.select([], [self._write_end], [], 0.05)
+            except OSError:  # the parent has closed its end
+                return False
+
+
+class _Recorder(Treeprocessor):
+    """Finds the glossary forms of every text and tail of a converted page (in the worker)."""
+
+    def __init__(self, md: markdown.Markdown, matcher: FormMatcher) -> None:
+        super().__init__(md)
+        self.matcher = matcher
+        self.found: dict[TextKey, list[FormMatch]] = {}
+
+    def run(self, root: etree.Element) -> Any:
+        found = self.found
+        for element in root.iter():
+            for text in (element.text, element.tail):
+                if text:
+                    key = text_key(text)
+                    if key not in found:
+                        found[key] = self.matcher.find(text)
+        return None

@@ -1,0 +1,152 @@
+"""Matches found ahead on the render worker (prematch.MatchFeed) are the matches a scan here finds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import markdown
+import pytest
+
+from annotated_edition import background
+from annotated_edition.background import SWITCH as BACKGROUND_SWITCH
+from annotated_edition.matcher import Form, FormMatcher
+from annotated_edition.prematch import MatchFeed
+from editions import Edition, configure
+
+pytestmark = pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "fork")),
+                                reason="a worker needs os.fork (Linux)")
+
+FORMS = [("caviar", "caviar"), ("cholo", "cholo"), ("cholo", "cholos"), ("lima", "Lima"), ("cgtp", "CGTP")]
+PAGES = {
+    f"page{i}.md": (f"# Page {i}\n\nThe caviar left of Lima, page {i}, and the *cholos* of the CGTP.\n\n"
+                    f"- a cholo in a list\n- `caviar` in code, then caviar\n\nLima again, {i} times.\n")
+    for i in range(12)
+}
+
+
+def _texts(source: str) -> list[str]:
+    """Every text and tail of a page's tree, as the build's treeprocessor would meet them."""
+    md = markdown.Markdown()
+    found: list[str] = []
+
+    class Collect(markdown.treeprocessors.Treeprocessor):
+        def run(self, root):  # type: ignore[no-untyped-def]
+            found.extend(t for e in root.iter() for t in (e.text, e.tail) if t)
+
+    md.treeprocessors.register(Collect(md), "collect", -10)
+    md.convert(source)
+    return found
+
+
+def test_the_worker_sends_what_a_scan_here_finds() -> None:
+    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
+    feed = MatchFeed(matcher, list(PAGES), PAGES.__getitem__, markdown.Markdown)
+    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    assert job.in_background
+    try:
+        feed.page_started("page0.md")   # this process is on the first page: the worker takes the rest
+        deadline = time.monotonic() + 30
+        texts = [text for page in list(PAGES)[1:] for text in _texts(PAGES[page])]
+        while any(feed.find(text) is None for text in texts):
+            assert time.monotonic() < deadline, "the worker sent nothing"
+            time.sleep(0.02)
+            feed.page_started("page0.md")   # takes in what has arrived
+        for text in texts:
+            assert feed.find(text) == matcher.find(text), text
+        assert any(feed.find(text) for text in texts)   # some texts do hold terms
+        assert job.results() == [1]   # the worker stops when asked, and answers
+    finally:
+        job.cancel()
+        feed.close()
+    assert feed.find("The caviar left of Lima") is None   # closed: everything is scanned here
+
+
+def test_a_page_this_process_has_reached_is_not_matched_ahead() -> None:
+    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
+    feed = MatchFeed(matcher, list(PAGES), PAGES.__getitem__, markdown.Markdown)
+    feed.page_started("page11.md")   # the last page, before the worker starts
+    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    try:
+        time.sleep(0.5)
+        assert job.results() == [1]
+        feed.page_started("page11.md")
+        assert all(feed.find(text) is None for page in PAGES for text in _texts(PAGES[page]))
+    finally:
+        job.cancel()
+        feed.close()
+
+
+def test_a_page_rewritten_by_another_plugin_links_as_without_a_worker(tmp_path: Path) -> None:
+    """The worker reads the files; a plugin changes a page's Markdown: its texts are scanned here."""
+
+    def build(root: Path, switch: str) -> tuple[dict[str, bytes], str]:
+        made = Edition(root)
+        configure(made, theme="material", extra="hooks:\n  - rewrite.py\n")
+        made.write("rewrite.py", "def on_page_markdown(markdown, page, config, files):\n"
+                                 "    return markdown.replace('Lima', 'Lima, the capital,')\n")
+        made.entry("lima", "term: Lima\ndefinition: The capital.\n")
+        made.entry("caviar", "term: caviar\ndefinition: A charged word.\n")
+        for name, text in PAGES.items():
+            made.write(f"docs/{name}", text)
+        env = {**os.environ, BACKGROUND_SWITCH: switch, "NO_MKDOCS_2_WARNING": "1"}
+        run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-v", "-f",
+                              str(root / "mkdocs.yml")], env=env, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr[-3000:]
+        site = root / "site"
+        built = {path.relative_to(site).as_posix(): path.read_bytes() for path in site.rglob("*.html")}
+        return built, run.stderr + run.stdout
+
+    without, _ = build(tmp_path / "without", "0")
+    with_worker, log = build(tmp_path / "with", "always")
+    assert with_worker == without
+    assert b"Lima, the capital," in without["page3/index.html"]
+    assert "found ahead on the worker" in log   # the unchanged texts came from the worker
+
+
+def test_a_page_the_worker_cannot_read_is_left_to_this_process() -> None:
+    """A page the worker cannot read is left to this process."""
+    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
+
+    def read(page: str) -> str:
+        if page == "page1.md":
+            raise OSError("gone")
+        return PAGES[page]
+
+    feed = MatchFeed(matcher, list(PAGES), read, markdown.Markdown)
+    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    try:
+        time.sleep(0.5)
+        feed.page_started("page0.md")
+        assert all(feed.find(text) is None for text in _texts(PAGES["page1.md"]) if text not in
+                   {t for page in list(PAGES)[2:] for t in _texts(PAGES[page])})
+        assert feed.find(_texts(PAGES["page2.md"])[1]) == matcher.find(_texts(PAGES["page2.md"])[1])
+        assert job.results() == [1]
+    finally:
+        job.cancel()
+        feed.close()
+
+
+def test_a_worker_far_ahead_waits_for_room_instead_of_stopping(monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotated_edition import prematch
+
+    monkeypatch.setattr(prematch, "PIPE_SIZE", 4096)   # one page's frames at a time
+    many = {f"p{i}.md": PAGES["page1.md"].replace("page 1", f"page {i}") for i in range(80)}
+    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
+    feed = MatchFeed(matcher, list(many), many.__getitem__, markdown.Markdown)
+    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    try:
+        last = [t for t in _texts(many["p79.md"]) if "page 79" in t]
+        deadline = time.monotonic() + 60
+        while feed.find(last[0]) is None:   # the last page's own text arrives, through a pipe of one page
+            assert time.monotonic() < deadline, "the worker stopped when the pipe was full"
+            time.sleep(0.01)
+            feed.page_started("p0.md")
+        assert feed.find(last[0]) == matcher.find(last[0])
+        assert job.results() == [1]
+    finally:
+        job.cancel()
+        feed.close()
