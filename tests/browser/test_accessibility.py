@@ -10,8 +10,16 @@ pytestmark = pytest.mark.browser
 def violations(tab) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    # Material animates its header when the page scrolls: measure contrast at rest, not mid-transition.
-    tab.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+    # Material animates its header when the page scrolls, a frame or two after the scroll: measure
+    # contrast at rest, once no animation has run for ten frames in a row, not mid-transition.
+    tab.wait_for_function("""() => new Promise(resolve => {
+        let quiet = 0;
+        const tick = () => {
+            quiet = document.getAnimations().some(a => a.playState === "running") ? 0 : quiet + 1;
+            if (quiet >= 10) resolve(true); else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+    })""")
     result = Axe().run(tab)
     return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result.response["violations"]]
 
