@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import markdown
+import markdown.extensions.toc
 import pytest
 
 from annotated_edition import background
@@ -150,3 +152,53 @@ def test_a_worker_far_ahead_waits_for_room_instead_of_stopping(monkeypatch: pyte
     finally:
         job.cancel()
         feed.close()
+
+
+def test_the_worker_stops_when_this_process_waits_even_with_the_pipe_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is read while this process waits for the renderings: the worker must not block on the pipe."""
+    from annotated_edition import prematch
+
+    monkeypatch.setattr(prematch, "PIPE_SIZE", 4096)
+    many = {f"p{i}.md": PAGES["page1.md"].replace("page 1", f"page {i}") for i in range(3000)}
+    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
+    feed = MatchFeed(matcher, list(many), many.__getitem__, markdown.Markdown)
+    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    answers: list[list[int]] = []
+    try:
+        time.sleep(0.5)   # the worker fills the pipe, which nobody drains
+        waiting = threading.Thread(target=lambda: answers.append(job.results()))
+        waiting.start()
+        waiting.join(10)
+        assert not waiting.is_alive(), "the worker kept waiting for room in the pipe"
+        assert answers == [[1]]
+        assert job.worker_seconds is not None   # the worker answered; nothing was computed again here
+    finally:
+        job.cancel()   # (unblocks the thread if the worker hung)
+        feed.close()
+
+
+def test_work_after_the_chunks_that_fails_keeps_the_chunks() -> None:
+    def fails(parent_waits) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("the extra work fails")
+
+    here = os.getpid()
+    job = background.SharedJob([1, 2, 3], lambda chunk: (chunk, os.getpid() == here), background=True, then=fails)
+    results = job.results()
+    assert [chunk for chunk, _ in results] == [1, 2, 3]
+    assert job.worker_seconds is not None   # the worker's answer was used
+
+
+def test_pages_are_converted_twice_only_with_text_only_extensions_and_a_core_to_spare(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotated_edition.prematch import worth_matching_ahead
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert worth_matching_ahead(["toc", "footnotes", "attr_list", "markdown.extensions.tables"], {})
+    assert worth_matching_ahead(["pymdownx.superfences"], {"pymdownx.superfences": {}})
+    assert not worth_matching_ahead(["toc", "markdown_exec"], {})        # runs code blocks
+    assert not worth_matching_ahead(["pymdownx.snippets"], {})            # reads (and may fetch) files
+    assert not worth_matching_ahead(["toc", markdown.extensions.toc.TocExtension()], {})  # unknown object
+    assert not worth_matching_ahead(["pymdownx.superfences"],
+                                    {"pymdownx.superfences": {"custom_fences": [{"name": "python"}]}})
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert not worth_matching_ahead(["toc"], {})                           # one core: it would compete

@@ -24,7 +24,7 @@ from . import collector
 from .anchoring import PLACEHOLDER, Anchor, AnchorError, flatten, find_anchor, wrap
 from .matcher import Form, FormMatch, FormMatcher
 from .model import Annotations, GlossaryEntry, Note, Source
-from .prematch import MatchFeed
+from .prematch import MatchFeed, worth_matching_ahead
 from .problems import Problem
 from .render import Rendered, RenderJob, SnippetRenderer
 
@@ -169,13 +169,16 @@ class Edition:
         """Problems found in loading; those found in rendering come with :meth:`rendering_problems`."""
         snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
         feed = (MatchFeed(self.matcher, pages, read_page, renderer.new_markdown)
-                if pages and read_page is not None and self.matcher.size else None)
+                if pages and read_page is not None and self.matcher.size
+                and worth_matching_ahead(*renderer.extensions) else None)
         self._job = RenderJob(renderer, snippets, then=feed.work_in_worker if feed is not None else None)
         self._feed = feed if self._job.in_background else None
+        if self._feed is not None:
+            self._feed.forked()
+        elif feed is not None:
+            feed.close()
         self.found_ahead = 0
         """How many texts' matches came from the worker (the rest were scanned here)."""
-        if feed is not None and self._feed is None:
-            feed.close()
         self._rendered: _RenderedText | None = None
         # Placeholders name this build's token: an author cannot write one by chance or on purpose.
         self._token = secrets.token_hex(8)

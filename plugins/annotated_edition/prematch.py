@@ -4,27 +4,36 @@ The render worker (:class:`~.render.RenderJob`) is idle once the definitions
 and notes are rendered, while this process still converts pages.  So it goes
 on converting the pages' Markdown itself, ahead of this process, finds the
 glossary forms in every text of their trees, and sends what it found back,
-keyed by the text (its hash and length).  The treeprocessor then looks a
-text's matches up instead of scanning it.
+keyed by the text itself.  The treeprocessor then looks a text's matches up
+instead of scanning it.
 
-Nothing depends on the worker's guess of a page being right: a text whose
-key is not in what arrived (a page another plugin rewrote, an extension that
-behaves differently, a page the worker did not reach) is scanned here, as it
-always was.  Matches depend on the text alone, so a key found is the answer.
+Nothing depends on the worker's guess of a page being right: a text that is
+not in what arrived (a page another plugin rewrote, an extension that behaves
+differently, a page the worker did not reach) is scanned here, as it always
+was.  Matches depend on the text alone, so a text found is the answer.
+
+Converting a page twice is only harmless where the conversion does nothing
+but turn text into HTML, and only worth it with a core to spare: see
+:func:`worth_matching_ahead`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import mmap
 import os
 import pickle
 import select
 import struct
+import time
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no worker, no feed
+    fcntl = None  # type: ignore[assignment]
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
@@ -32,17 +41,50 @@ from markdown.treeprocessors import Treeprocessor
 from .matcher import FormMatch, FormMatcher
 
 _FRAME = struct.Struct("I")  # the length of each pickled frame that follows in the pipe
-_FRAME_LIMIT = select.PIPE_BUF - _FRAME.size
+_FRAME_LIMIT = getattr(select, "PIPE_BUF", 512) - _FRAME.size
 """A write up to PIPE_BUF bytes goes into a pipe whole or not at all: a frame is never cut."""
 _PAGE_AT = struct.Struct("q")  # in the shared map: the page this process converts now
 PIPE_SIZE = 1 << 20
 
-TextKey = tuple[int, int]
+# Extensions that only turn Markdown into HTML: no files written, nothing fetched, no code run.
+# A site with any other (an Extension object a plugin added, markdown-exec, plantuml, snippets,
+# superfences with custom fences) never has its pages converted a second time.
+PURE_EXTENSIONS = frozenset({
+    "abbr", "admonition", "attr_list", "codehilite", "def_list", "extra", "fenced_code", "footnotes",
+    "legacy_attrs", "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc",
+    "wikilinks",
+    "pymdownx.arithmatex", "pymdownx.betterem", "pymdownx.caret", "pymdownx.critic", "pymdownx.details",
+    "pymdownx.emoji", "pymdownx.escapeall", "pymdownx.extra", "pymdownx.highlight", "pymdownx.inlinehilite",
+    "pymdownx.keys", "pymdownx.magiclink", "pymdownx.mark", "pymdownx.progressbar", "pymdownx.saneheaders",
+    "pymdownx.smartsymbols", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.tilde",
+    "material.extensions.emoji",
+})
 
 
-def text_key(text: str) -> TextKey:
-    """The key of a text's matches: its hash (the same in a forked worker) and its length."""
-    return hash(text), len(text)
+def worth_matching_ahead(extensions: Sequence[Any], configs: dict[str, Any]) -> bool:
+    """Whether the worker may convert the site's pages a second time, and whether it would pay.
+
+    Only with a core to spare (on one core the second conversion competes
+    with the build), and only if every Markdown extension of the site is one
+    of :data:`PURE_EXTENSIONS` (with superfences, only without custom fences,
+    which may run anything).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux: no worker anyway
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        return False
+    for extension in extensions:
+        if not isinstance(extension, str):
+            return False
+        name = extension.removeprefix("markdown.extensions.")
+        if name not in PURE_EXTENSIONS:
+            return False
+        options = configs.get(extension) or {}
+        if "superfences" in name and options.get("custom_fences"):
+            return False
+    return True
 
 
 class MatchFeed:
@@ -61,7 +103,7 @@ class MatchFeed:
         self._index = {page: index for index, page in enumerate(self._pages)}
         self._read_page = read_page
         self._new_markdown = new_markdown
-        self._known: dict[TextKey, list[FormMatch]] = {}
+        self._known: dict[str, list[FormMatch]] = {}
         self._buffer = b""
         self._read_end: int | None = None
         self._write_end: int | None = None
@@ -76,10 +118,19 @@ class MatchFeed:
         try:  # room for a book's pages ahead (Linux lets a process grow its pipes to 1 MiB)
             fcntl.fcntl(self._write_end, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         except (AttributeError, OSError):
-            pass  # the default (64 KiB); the worker waits while it is full
+            pass  # no fcntl, or a refusal: the default size (64 KiB); the worker waits while it is full
         _PAGE_AT.pack_into(self._page_at, 0, -1)
 
     # -- this process ----------------------------------------------------------
+
+    def forked(self) -> None:
+        """The worker has its end of the pipe: this process keeps only the reading end."""
+        if self._write_end is not None:
+            try:
+                os.close(self._write_end)
+            except OSError:
+                pass
+            self._write_end = None
 
     def page_started(self, page: str) -> None:
         """This process starts converting ``page``: the worker skips it and those before it."""
@@ -90,7 +141,7 @@ class MatchFeed:
 
     def find(self, text: str) -> list[FormMatch] | None:
         """The text's matches if the worker sent them, else None (scan it here)."""
-        return self._known.get(text_key(text)) if self._known else None
+        return self._known.get(text) if self._known else None
 
     def _receive(self) -> None:
         """Take in every whole frame the worker has sent so far, without waiting."""
@@ -146,7 +197,7 @@ class MatchFeed:
         os.close(self._read_end)
         os.set_blocking(self._write_end, False)
         self._parent_waits = parent_waits
-        self._sent: set[TextKey] = set()  # texts already sent for an earlier page ("\n", "), ")
+        self._sent: set[str] = set()  # texts already sent for an earlier page ("\n", "), ")
         logging.disable(logging.CRITICAL)  # the build's process reports what the pages say, once
         md = self._new_markdown()
         recorder = _Recorder(md, self._matcher)
@@ -168,7 +219,7 @@ class MatchFeed:
             index += 1
         os.close(self._write_end)
 
-    def _send(self, found: dict[TextKey, list[FormMatch]]) -> bool:
+    def _send(self, found: dict[str, list[FormMatch]]) -> bool:
         """Write ``found`` as frames that each fit a pipe's atomic write; False if the parent stopped reading."""
         items = [(key, matches) for key, matches in found.items() if key not in self._sent]
         self._sent.update(key for key, _ in items)
@@ -197,7 +248,7 @@ class MatchFeed:
             except BlockingIOError:  # far enough ahead: wait for the parent to read, unless it waits for us
                 if self._parent_waits():
                     return False
-                select.select([], [self._write_end], [], 0.05)
+                time.sleep(0.02)
             except OSError:  # the parent has closed its end
                 return False
 
@@ -208,14 +259,12 @@ class _Recorder(Treeprocessor):
     def __init__(self, md: markdown.Markdown, matcher: FormMatcher) -> None:
         super().__init__(md)
         self.matcher = matcher
-        self.found: dict[TextKey, list[FormMatch]] = {}
+        self.found: dict[str, list[FormMatch]] = {}
 
     def run(self, root: etree.Element) -> Any:
         found = self.found
         for element in root.iter():
             for text in (element.text, element.tail):
-                if text:
-                    key = text_key(text)
-                    if key not in found:
-                        found[key] = self.matcher.find(text)
+                if text and text not in found:
+                    found[text] = self.matcher.find(text)
         return None

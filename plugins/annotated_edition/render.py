@@ -181,6 +181,11 @@ class SnippetRenderer:
         self._md = self.new_markdown()
         self._key = repr((sorted(map(repr, extensions)), sorted(extension_configs.items(), key=repr)))
 
+    @property
+    def extensions(self) -> tuple[list[Any], dict[str, Any]]:
+        """The Markdown extensions the renderer uses (the site's own), and their configuration."""
+        return list(self._extensions), self._extension_configs
+
     def new_markdown(self) -> markdown.Markdown:
         """A Markdown instance with the renderer's extensions (the site's own)."""
         return markdown.Markdown(extensions=list(self._extensions), extension_configs=self._extension_configs)
