@@ -179,8 +179,8 @@ def _reap(pid: int) -> None:
 def test_cancel_stops_the_worker_and_unfreezes_the_collector() -> None:
     expected = inline(SNIPPETS)
     job = RenderJob(SlowInWorker(EXTENSIONS, {}), SNIPPETS, background=True)
-    assert job._worker is not None
-    pid, read_end = job._worker.pid, job._worker._read_end
+    assert job._job._worker is not None
+    pid, read_end = job._job._worker.pid, job._job._worker._read_end
     try:
         assert gc.get_freeze_count() > 0   # frozen while the worker shares this process's memory
         started = time.monotonic()
@@ -203,8 +203,8 @@ def test_cancel_stops_the_worker_and_unfreezes_the_collector() -> None:
 def test_a_job_dropped_unfinished_stops_its_worker_and_unfreezes_the_collector() -> None:
     """An interrupted build drops its job without result() or cancel(): nothing may be left behind."""
     job = RenderJob(SlowInWorker(EXTENSIONS, {}), SNIPPETS, background=True)
-    assert job._worker is not None
-    pid = job._worker.pid
+    assert job._job._worker is not None
+    pid = job._job._worker.pid
     try:
         assert gc.get_freeze_count() > 0
         del job
@@ -326,8 +326,8 @@ class FailingHereSlowThere(SnippetRenderer):
 def test_a_failure_while_taking_over_leaves_no_worker_behind() -> None:
     snippets = [f"Definition {i}." for i in range(3 * render.CHUNK)] + ["BOOM"]
     job = RenderJob(FailingHereSlowThere(EXTENSIONS, {}), snippets, background=True)
-    assert job._worker is not None
-    pid = job._worker.pid
+    assert job._job._worker is not None
+    pid = job._job._worker.pid
     try:
         with pytest.raises(RuntimeError, match="an extension failed") as caught:
             job.result()

@@ -1,8 +1,8 @@
 """Keeping Python's cyclic garbage collector from redoing work.
 
-Parsing thousands of YAML files or walking a page's tree allocates hundreds
-of thousands of small objects, none of them in a reference cycle (they are
-freed by reference counting).  Left running, the cyclic collector would scan
+Parsing thousands of YAML files allocates hundreds of thousands of small
+objects, none of them in a reference cycle (they are freed by reference
+counting).  Left running, the cyclic collector would scan
 them again and again as they pile up; :func:`paused`, it catches up once at
 the end.
 

@@ -276,10 +276,6 @@ class RenderJob:
         self.in_background = self._job.in_background
 
     @property
-    def _worker(self) -> _background.Worker | None:
-        return self._job._worker
-
-    @property
     def worker_seconds(self) -> float | None:
         """How long the worker took to render (for the benchmark), once collected."""
         return self._job.worker_seconds

@@ -138,14 +138,10 @@ def normalize(text: str) -> NormalizedText:
     return NormalizedText(canonical, tuple(breaks), len(text))
 
 
-_ASCII_NOT_CANONICAL = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1f\x85]|  |\.\.\.")
-
-
 def canonical(text: str) -> str:
     """The canonical spelling alone (for forms, quotes, prefixes, suffixes)."""
-    if text.isascii() and not _ASCII_NOT_CANONICAL.search(text):
-        return text
-    return normalize(text).text
+    in_place = canonical_in_place(text)
+    return in_place if in_place is not None else normalize(text).text
 
 
 def fold_case(text: str) -> str:
