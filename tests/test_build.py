@@ -177,6 +177,24 @@ def test_notes_contract_with_author_footnotes(edition: Edition) -> None:
     assert page.select_one("sup#fnref\\:1").get_text() == "1"
 
 
+def test_a_term_in_a_marked_passage_is_linked_inside_the_mark(edition: Edition) -> None:
+    edition.entry("cholo", CHOLO.replace("see_also: [caviar]\n", ""))
+    edition.entry("caviar", CAVIAR)
+    edition.write("docs/index.md", "# Home\n\nThe caviar left and the cholo vote, said the *caviar* press.\n")
+    edition.notes("index", "- quote: left and the cholo vote, said the caviar\n  note: N.\n")
+    result = edition.build()
+    assert not result.failed, result.messages
+    page = content(result.page())
+    marks = page.select("mark.edition-quote")
+    # One mark per text run: the link sits inside it, the emphasis outside.
+    assert [m.get_text() for m in marks] == ["left and the cholo vote, said the ", "caviar"]
+    assert [a.get_text() for a in marks[0].select("a.edition-term")] == ["cholo"]
+    assert [(a.get_text(), a.find_parent("mark") is not None) for a in page.select("a.edition-term")] == [
+        ("caviar", False), ("cholo", True)]
+    assert reading_text(page.select_one("p"), skip=(".edition-pnum", ".edition-note-ref")) == (
+        "The caviar left and the cholo vote, said the caviar press.")
+
+
 def test_paragraph_numbers(edition: Edition) -> None:
     edition.write("docs/index.md", "# Home\n\nOne.\n\n- a list\n\nTwo.\n\n<div>raw</div>\n\nThree.\n")
     edition.write("docs/off.md", "---\nparagraph_numbers: false\n---\n# Off\n\nNone here.\n")

@@ -135,10 +135,12 @@ def _linked_html(forms: list[str], text: str) -> str:
 
 
 @settings(max_examples=80, deadline=None)
-@given(forms=st.lists(st.sampled_from(["cholo", "Lima", "caviar", "93’", "Fujimori constitution", "a b"]),
+@given(forms=st.lists(st.sampled_from(["cholo", "Lima", "caviar", "93’", "Fujimori constitution", "a b",
+                                       "AT&T", "<b>", "x > y", 'a "b"'] ),
                       min_size=1, max_size=4),
        words=st.lists(st.sampled_from(["cholo", "cholos", "Lima", "lima,", "caviar", "’93", "93’", "Fujimori",
-                                        "constitution", "a", "b", "x", "*em*", "`code`", "-", "—"]),
+                                        "constitution", "a", "b", "x", "*em*", "`code`", "-", "—",
+                                        "AT&T", "AT&amp;T", "&lt;b&gt;", "x", ">", "y", '"b"', "&copy;"]),
                       min_size=1, max_size=25))
 def test_linking_preserves_the_text_and_links_whole_words_only(forms: list[str], words: list[str]) -> None:
     from bs4 import BeautifulSoup
@@ -270,3 +272,34 @@ def test_the_reference_itself() -> None:
     text = "ab c, AB ab cab, a-x x -x"
     assert [(entry, text[start:end]) for start, end, entry in reference_find(entries, text)] == [
         ("b", "ab c"), ("c", "AB"), ("d", "ab"), ("e", "-x"), ("e", "-x")]
+
+
+@pytest.mark.parametrize("source, surface", [
+    ("Call AT&T &amp; co. &copy; today.", "AT&T"),   # entities in the same text, restored after the link
+    ("Call AT&T today.", "AT&T"),
+    ("Is x > y here?", "x > y"),
+])
+def test_a_term_link_is_written_as_python_markdown_writes_the_element(source: str, surface: str) -> None:
+    """Links go into the page as text placeholders: the HTML must be what the element would have been."""
+    import xml.etree.ElementTree as etree
+
+    import markdown
+    from markdown.serializers import to_html_string
+
+    from annotated_edition.edition import Edition, EditionExtension, PageContext
+    from annotated_edition.model import Annotations, GlossaryEntry
+    from annotated_edition.render import SnippetRenderer
+
+    entry = GlossaryEntry(id="e-1", term=surface, definition="D.", forms=(surface,), path="x.yml", lang="es")
+    edition = Edition(Annotations(entries={"e-1": entry}), SnippetRenderer([], {}))
+    extension = EditionExtension(edition)
+    extension.start_page(PageContext(src_path="a/index.md", glossary_href="../glossary/?x=1&y=2",
+                                     paragraph_numbers=False))
+    written = markdown.Markdown(extensions=[extension]).convert(source)
+    element = etree.Element("a", {"class": "edition-term", "data-term": "e-1", "href": "../glossary/?x=1&y=2#e-1",
+                                  "title": edition.title_placeholder("e-1"), "lang": "es", "id": "term-e-1-1"})
+    element.text = surface
+    expected = to_html_string(element)
+    assert expected in written
+    inner = expected[expected.index(">") + 1:-len("</a>")]   # the surface as the serializer escapes it
+    assert written.replace(expected, inner) == markdown.Markdown().convert(source)

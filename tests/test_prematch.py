@@ -7,6 +7,8 @@ import subprocess
 import sys
 import threading
 import time
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from pathlib import Path
 
 import markdown
@@ -15,7 +17,9 @@ import pytest
 
 from annotated_edition import background
 from annotated_edition.background import SWITCH as BACKGROUND_SWITCH
+from annotated_edition.edition import mark_passages
 from annotated_edition.matcher import Form, FormMatcher
+from annotated_edition.model import Note
 from annotated_edition.prematch import MatchFeed
 from editions import Edition, configure
 
@@ -30,13 +34,25 @@ PAGES = {
 }
 
 
-def _texts(source: str) -> list[str]:
+Prepare = Callable[[str, etree.Element, markdown.Markdown], None]
+
+
+def _mark_a_passage(page: str, root: etree.Element, md: markdown.Markdown) -> None:
+    """As the treeprocessor does before linking: a note's passage in marks, which splits texts."""
+    note = Note(id="n1", quote="left of Lima, page", note="N.", path=f"notes/{page}", line=1, column=1)
+    anchors, problems = mark_passages(root, [note], md.htmlStash.rawHtmlBlocks)
+    assert anchors and not problems
+
+
+def _texts(source: str, prepare: Prepare | None = None, page: str = "") -> list[str]:
     """Every text and tail of a page's tree, as the build's treeprocessor would meet them."""
     md = markdown.Markdown()
     found: list[str] = []
 
     class Collect(markdown.treeprocessors.Treeprocessor):
         def run(self, root):  # type: ignore[no-untyped-def]
+            if prepare is not None:
+                prepare(page, root, md)
             found.extend(t for e in root.iter() for t in (e.text, e.tail) if t)
 
     md.treeprocessors.register(Collect(md), "collect", -10)
@@ -44,15 +60,16 @@ def _texts(source: str) -> list[str]:
     return found
 
 
-def test_the_worker_sends_what_a_scan_here_finds() -> None:
+@pytest.mark.parametrize("prepare", [None, _mark_a_passage], ids=["plain", "with a marked passage"])
+def test_the_worker_sends_what_a_scan_here_finds(prepare: Prepare | None) -> None:
     matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
-    feed = MatchFeed(matcher, list(PAGES), PAGES.__getitem__, markdown.Markdown)
+    feed = MatchFeed(matcher, list(PAGES), PAGES.__getitem__, markdown.Markdown, prepare)
     job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
     assert job.in_background
     try:
         feed.page_started("page0.md")   # this process is on the first page: the worker takes the rest
         deadline = time.monotonic() + 30
-        texts = [text for page in list(PAGES)[1:] for text in _texts(PAGES[page])]
+        texts = [text for page in list(PAGES)[1:] for text in _texts(PAGES[page], prepare, page)]
         while any(feed.find(text) is None for text in texts):
             assert time.monotonic() < deadline, "the worker sent nothing"
             time.sleep(0.02)

@@ -26,7 +26,7 @@ import fastjsonschema
 
 from . import background, collector
 from .matcher import form_key
-from .model import Annotations, GlossaryEntry, Note, Source
+from .model import MARKDOWN_SUFFIXES, Annotations, GlossaryEntry, Note, Source
 from .problems import Problem
 from .yamlload import Document, PathKey, YamlProblem, decode, load
 
@@ -295,8 +295,6 @@ def _sources(raw: list[dict[str, str]] | None) -> tuple[Source, ...]:
     return tuple(Source(**item) for item in raw or ())
 
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
-"""What MkDocs reads as a page."""
 
 
 def page_paths(docs_dir: Path) -> dict[str, str]:

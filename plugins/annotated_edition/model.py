@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from .problems import Problem
 
 NOTE_TYPES = ("context", "translation", "correction", "citation")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkdn", ".mkd")
+"""What MkDocs reads as a page."""
 LINK_MODES = ("first", "all", "none")
 
 
@@ -69,3 +72,9 @@ class Annotations:
     entries: dict[str, GlossaryEntry] = field(default_factory=dict)
     notes: dict[str, list[Note]] = field(default_factory=dict)   # page src path (a/b.md) -> notes
     problems: list[Problem] = field(default_factory=list)
+
+
+def notes_key(page: str) -> str:
+    """The key of a page's notes: ``a/b.md`` for ``a/b.markdown`` (their file is ``notes/a/b.yml``)."""
+    stem, suffix = os.path.splitext(page)
+    return stem + ".md" if suffix in MARKDOWN_SUFFIXES else page

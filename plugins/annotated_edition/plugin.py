@@ -43,7 +43,8 @@ from mkdocs.utils.meta import get_data
 from . import collector
 from .edition import Edition, EditionExtension, PageContext
 from .glossary import PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections
-from .loader import MARKDOWN_SUFFIXES, AnnotationsLoading, page_paths
+from .loader import AnnotationsLoading, page_paths
+from .model import notes_key
 from .problems import Problem
 from .render import SnippetRenderer
 
@@ -169,13 +170,12 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             self.extension.start_page(None)
             return markdown
         numbers = page.meta.get("paragraph_numbers", self.config.paragraph_numbers)
-        stem, suffix = os.path.splitext(src)
-        notes_key = stem + ".md" if suffix in MARKDOWN_SUFFIXES else src  # notes on a/b.markdown: notes/a/b.yml
+        key = notes_key(src)  # notes on a/b.markdown: notes/a/b.yml
         context = PageContext(
-            src_path=notes_key,
+            src_path=key,
             glossary_href=get_relative_url(self.glossary_file.url, page.file.url),
             paragraph_numbers=numbers is not False and str(numbers).lower() != "false",
-            notes=self.edition.annotations.notes.get(notes_key, ()),
+            notes=self.edition.annotations.notes.get(key, ()),
             path=Path(os.path.relpath(Path(config.docs_dir) / src, self.root)).as_posix(),
         )
         self.contexts[src] = (page, context)

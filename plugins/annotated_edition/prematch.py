@@ -92,13 +92,17 @@ class MatchFeed:
 
     ``read_page(page)`` gives a page's Markdown as the build converts it (front
     matter removed); ``new_markdown()`` a Markdown instance with the site's
-    extensions.  Made before the worker is forked; :meth:`work_in_worker` is
+    extensions; ``prepare(page, root, md)`` does to a converted page's tree
+    what the edition's treeprocessor does before it links terms (it marks
+    the notes' passages, which splits texts).  Made before the worker is forked; :meth:`work_in_worker` is
     the worker's part, the other methods this process's.
     """
 
     def __init__(self, matcher: FormMatcher, pages: Sequence[str], read_page: Callable[[str], str],
-                 new_markdown: Callable[[], markdown.Markdown]) -> None:
+                 new_markdown: Callable[[], markdown.Markdown],
+                 prepare: Callable[[str, etree.Element, markdown.Markdown], None] | None = None) -> None:
         self._matcher = matcher
+        self._prepare = prepare
         self._pages = list(pages)
         self._index = {page: index for index, page in enumerate(self._pages)}
         self._read_page = read_page
@@ -200,7 +204,7 @@ class MatchFeed:
         self._sent: set[str] = set()  # texts already sent for an earlier page ("\n", "), ")
         logging.disable(logging.CRITICAL)  # the build's process reports what the pages say, once
         md = self._new_markdown()
-        recorder = _Recorder(md, self._matcher)
+        recorder = _Recorder(md, self._matcher, self._prepare)
         md.treeprocessors.register(recorder, "annotated_edition_prematch", -10)
         index = 0
         while index < len(self._pages) and not parent_waits():
@@ -208,6 +212,7 @@ class MatchFeed:
             if index >= len(self._pages):
                 break
             recorder.found = {}
+            recorder.page = self._pages[index]
             try:
                 md.reset()
                 md.convert(self._read_page(self._pages[index]))
@@ -256,12 +261,17 @@ class MatchFeed:
 class _Recorder(Treeprocessor):
     """Finds the glossary forms of every text and tail of a converted page (in the worker)."""
 
-    def __init__(self, md: markdown.Markdown, matcher: FormMatcher) -> None:
+    def __init__(self, md: markdown.Markdown, matcher: FormMatcher,
+                 prepare: Callable[[str, etree.Element, markdown.Markdown], None] | None) -> None:
         super().__init__(md)
         self.matcher = matcher
+        self.prepare = prepare
+        self.page = ""
         self.found: dict[str, list[FormMatch]] = {}
 
     def run(self, root: etree.Element) -> Any:
+        if self.prepare is not None:
+            self.prepare(self.page, root, self.md)
         found = self.found
         for element in root.iter():
             for text in (element.text, element.tail):
