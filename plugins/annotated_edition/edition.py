@@ -68,7 +68,7 @@ class PageContext:
     problems: list[Problem] = field(default_factory=list)
     anchored: list[str] = field(default_factory=list)        # note ids in reading order
     linked_entries: list[str] = field(default_factory=list)  # entry ids linked here, first-seen order
-    term_links: list[str] = field(default_factory=list)      # each link's HTML, by its placeholder's number
+    fragments: list[str] = field(default_factory=list)       # HTML by placeholder number: term links, numbers
 
 
 _SEARCH_NOISE = re.compile(
@@ -188,8 +188,9 @@ class Edition:
         self._token = secrets.token_hex(8)
         self._note_placeholder = re.compile(f"<!--edition-note:{self._token}:(\\d+):(\\d+)-->")
         self._title_marker = f'title="{self._token}:'  # a title's placeholder, up to the entry's id
-        self.link_marker = f"\x02{self._token}:"
-        """Starts the placeholder a text carries for a term link until the page's HTML is written.
+        self.fragment_marker = f"\x02{self._token}:"
+        """Starts the placeholder a text carries for a term link or a paragraph number until the page's
+        HTML is written (:class:`FragmentPostprocessor`).
 
         Python-Markdown removes STX (``\\x02``) from the source, so no page
         text holds one: like its own raw-HTML placeholders, it is unforgeable.
@@ -302,16 +303,16 @@ class Edition:
         """The text of the comment that stands for a note's body until :meth:`finish_html`."""
         return f"edition-note:{self._token}:{self.note_index[(page, note_id)]}:{number}"
 
-    def fill_links(self, content: str, links: Sequence[str]) -> str:
-        """Put each term link (``links``, by number) in place of its placeholder in ``content``."""
-        marker = self.link_marker
+    def fill_fragments(self, content: str, fragments: Sequence[str]) -> str:
+        """Put each fragment of HTML (by number) in place of its placeholder in ``content``."""
+        marker = self.fragment_marker
         pieces = content.split(marker)
         filled = [pieces[0]]
         for piece in pieces[1:]:
             end = piece.find("\x03")
             number = piece[:end]
-            if end > 0 and number.isdigit() and int(number) < len(links):
-                filled += (links[int(number)], piece[end + 1:])
+            if end > 0 and number.isdigit() and int(number) < len(fragments):
+                filled += (fragments[int(number)], piece[end + 1:])
             else:  # not a placeholder this page wrote: left as it is
                 filled += (marker, piece)
         return "".join(filled)
@@ -370,7 +371,7 @@ class EditionExtension(markdown.Extension):
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.treeprocessors.register(EditionTreeprocessor(md, self), "annotated_edition", TREEPROCESSOR_PRIORITY)
-        md.postprocessors.register(TermLinkPostprocessor(md, self), "annotated_edition_links",
+        md.postprocessors.register(FragmentPostprocessor(md, self), "annotated_edition_fragments",
                                    LINK_POSTPROCESSOR_PRIORITY)
 
 
@@ -386,24 +387,34 @@ class EditionTreeprocessor(Treeprocessor):
         if page is None or edition is None:
             return
         # (Pausing the cyclic collector here saves nothing, measured: it only moves the collection.)
-        paragraph_of = self._number_paragraphs(root, page) if page.paragraph_numbers else {}
+        numbered = self._number_paragraphs(root, page) if page.paragraph_numbers else []
         # Passages first: term links are then placeholders in the text (see _TermLinker), and a link
         # in a marked passage sits in its <mark>.
         if page.notes:
             self._anchor_notes(root, page, edition)
         if page.link_terms and edition.matcher.size:
+            paragraph_of = {id(element): number for element, number, _ in numbered}
             _TermLinker(edition, page, paragraph_of, self.md.htmlStash.rawHtmlBlocks).walk(root)
+        # The numbers last: a placeholder at the start of each paragraph's text, which nothing above
+        # should see (a quotation skips them, and forms are never found in them).
+        marker = edition.fragment_marker
+        for element, number, anchor_id in numbered:
+            page.fragments.append(f'<a aria-label="Paragraph {number}" class="edition-pnum" '
+                                  f'href="#{_escape_attrib_html(anchor_id)}">{number}</a>')
+            element.text = f"{marker}{len(page.fragments) - 1}\x03{element.text or ''}"
 
     # -- paragraph numbers ---------------------------------------------------
 
-    def _number_paragraphs(self, root: etree.Element, page: PageContext) -> dict[int, int]:
-        """Give each top-level paragraph id="pN" and a visible number; map element→N.
+    def _number_paragraphs(self, root: etree.Element, page: PageContext) -> list[tuple[etree.Element, int, str]]:
+        """Give each top-level paragraph id="pN"; the paragraphs with their numbers and ids.
 
         A paragraph that already has an id (from attr_list) keeps it, and its
-        number links to that id.
+        number links to that id.  The visible numbers go in once the terms are
+        linked (:meth:`run`), written as the serializer would write the element
+        ``<a aria-label="Paragraph N" class="edition-pnum" href="#pN">N</a>``.
         """
         taken = {element.get("id") for element in root.iter() if element.get("id")}
-        numbers: dict[int, int] = {}
+        numbered: list[tuple[etree.Element, int, str]] = []
         count = 0
         for element in root:
             if element.tag != "p" or _is_raw_html_paragraph(element):
@@ -417,14 +428,8 @@ class EditionTreeprocessor(Treeprocessor):
                                                  "element on the page already has it; rename that element's id"))
                     continue
                 element.set("id", anchor_id)
-            number = etree.Element("a", {"class": "edition-pnum", "href": f"#{anchor_id}",
-                                         "aria-label": f"Paragraph {count}"})
-            number.text = str(count)
-            number.tail = element.text
-            element.text = None
-            element.insert(0, number)
-            numbers[id(element)] = count
-        return numbers
+            numbered.append((element, count, anchor_id))
+        return numbered
 
     # -- notes ---------------------------------------------------------------
 
@@ -506,7 +511,7 @@ class _TermLinker:
 
     A link goes into its text as a placeholder, and its HTML, written here as
     Python-Markdown's serializer would write the element, into the page's
-    ``term_links``; :class:`TermLinkPostprocessor` puts it in place.  The
+    ``fragments``; :class:`FragmentPostprocessor` puts it in place.  The
     edition's treeprocessor runs after every other (its priority is below
     MkDocs' own and Python-Markdown's), so no treeprocessor misses the
     elements; Python-Markdown keeps raw HTML the same way.  Measured on a
@@ -577,8 +582,8 @@ class _TermLinker:
         pieces: list[str] = []
         cursor = 0
         modes = self.edition.link_modes
-        marker = self.edition.link_marker
-        links = self.page.term_links
+        marker = self.edition.fragment_marker
+        links = self.page.fragments
         for match in matches:
             mode = modes[match.entry_id]
             seen = self.counts.get(match.entry_id, 0)
@@ -610,8 +615,11 @@ class _TermLinker:
         return f"{opening[0]}{ordinal}{opening[1]}{_escape_cdata(surface)}</a>"
 
 
-class TermLinkPostprocessor(Postprocessor):
-    """Puts the page's term links in place of their placeholders in the HTML (see :class:`_TermLinker`)."""
+class FragmentPostprocessor(Postprocessor):
+    """Puts the page's term links and paragraph numbers in place of their placeholders in the HTML.
+
+    See :class:`_TermLinker`: the elements as the serializer would have written them.
+    """
 
     def __init__(self, md: markdown.Markdown, extension: EditionExtension) -> None:
         super().__init__(md)
@@ -619,9 +627,9 @@ class TermLinkPostprocessor(Postprocessor):
 
     def run(self, text: str) -> str:
         page, edition = self.extension.page, self.extension.edition
-        if page is None or edition is None or not page.term_links:
+        if page is None or edition is None or not page.fragments:
             return text
-        return edition.fill_links(text, page.term_links)
+        return edition.fill_fragments(text, page.fragments)
 
 
 _OPENING_TAG = re.compile(r"^<([A-Za-z][\w:-]*)\b[^>]*?(/?)>$", re.S)
