@@ -23,7 +23,7 @@ from markdown.serializers import _escape_attrib_html, _escape_cdata  # the escap
 from markdown.treeprocessors import Treeprocessor
 
 from .anchoring import PLACEHOLDER, Anchor, AnchorError, flatten, find_anchor, wrap
-from .matcher import Form, FormMatch, FormMatcher
+from .matcher import Form, FormMatcher
 from .model import Annotations, GlossaryEntry, Note, Source, notes_key
 from .prematch import MatchFeed, worth_matching_ahead
 from .problems import Problem
@@ -182,6 +182,7 @@ class Edition:
         elif feed is not None:
             feed.close()
         self.found_ahead = 0
+        self._openings: dict[str, dict[str, tuple[str, str]]] = {}
         """How many texts' matches came from the worker (the rest were scanned here)."""
         self._rendered: _RenderedText | None = None
         # Placeholders name this build's token: an author cannot write one by chance or on purpose.
@@ -207,8 +208,11 @@ class Edition:
         if self._feed is not None:
             self._feed.page_started(page)
 
-    def find(self, text: str) -> list[FormMatch]:
-        """Every form occurrence to link in ``text`` (found ahead by the worker, or scanned now)."""
+    def find(self, text: str) -> Sequence[tuple[int, int, str]]:
+        """Every form occurrence to link in ``text`` (found ahead by the worker, or scanned now).
+
+        ``(start, end, entry_id)``: a :class:`~.matcher.FormMatch`, or a plain tuple from the worker.
+        """
         found = self._feed.find(text) if self._feed is not None else None
         if found is None:
             return self.matcher.find(text)
@@ -302,6 +306,23 @@ class Edition:
     def note_placeholder(self, page: str, note_id: str, number: int) -> str:
         """The text of the comment that stands for a note's body until :meth:`finish_html`."""
         return f"edition-note:{self._token}:{self.note_index[(page, note_id)]}:{number}"
+
+    def link_openings(self, glossary_href: str) -> dict[str, tuple[str, str]]:
+        """The opening tags of links to the glossary at ``glossary_href``, by entry (see :meth:`link_opening`).
+
+        Kept for the build: pages at the same depth share them.
+        """
+        return self._openings.setdefault(glossary_href, {})
+
+    def link_opening(self, entry_id: str, glossary_href: str) -> tuple[str, str]:
+        """A term link's opening tag, in two parts around its ordinal (its id is ``term-<entry>-<ordinal>``)."""
+        entry = self.entries[entry_id]
+        escaped_id = _escape_attrib_html(entry_id)
+        href = _escape_attrib_html(f"{glossary_href}#{entry_id}")
+        lang = f' lang="{_escape_attrib_html(entry.lang)}"' if entry.lang else ""
+        title = _escape_attrib_html(self.title_placeholder(entry_id))  # the text: finish_html
+        return (f'<a class="edition-term" data-term="{escaped_id}" href="{href}" id="term-{escaped_id}-',
+                f'"{lang} title="{title}">')
 
     def fill_fragments(self, content: str, fragments: Sequence[str]) -> str:
         """Put each fragment of HTML (by number) in place of its placeholder in ``content``."""
@@ -526,7 +547,7 @@ class _TermLinker:
         self.paragraph_of = paragraph_of
         self.stash = stash
         self.counts: dict[str, int] = {}
-        self.openings: dict[str, tuple[str, str]] = {}  # each linked entry's opening tag, around the link's id
+        self.openings = edition.link_openings(page.glossary_href)
         self.paragraph: int | None = None
         self.raw_depth = 0  # how many inline raw-HTML tags are open at this point
 
@@ -574,7 +595,7 @@ class _TermLinker:
         if "\x02" in text or self.raw_depth:
             spans = self._linkable_spans(text)
             matches = [m for m in self.edition.find(text)
-                       if any(start <= m.start and m.end <= end for start, end in spans)]
+                       if any(start <= m[0] and m[1] <= end for start, end in spans)]
         else:
             matches = self.edition.find(text)
         if not matches:
@@ -584,14 +605,15 @@ class _TermLinker:
         modes = self.edition.link_modes
         marker = self.edition.fragment_marker
         links = self.page.fragments
-        for match in matches:
-            mode = modes[match.entry_id]
-            seen = self.counts.get(match.entry_id, 0)
+        # Matches are FormMatch tuples, or plain tuples of the same fields from the worker.
+        for start, end, entry_id in matches:
+            mode = modes[entry_id]
+            seen = self.counts.get(entry_id, 0)
             if mode == "none" or (mode == "first" and seen):
                 continue
-            links.append(self._link_html(match.entry_id, text[match.start:match.end], seen + 1))
-            pieces += (text[cursor:match.start], marker, str(len(links) - 1), "\x03")
-            cursor = match.end
+            links.append(self._link_html(entry_id, text[start:end], seen + 1))
+            pieces += (text[cursor:start], marker, str(len(links) - 1), "\x03")
+            cursor = end
         if not pieces:
             return text
         pieces.append(text[cursor:])
@@ -600,17 +622,11 @@ class _TermLinker:
     def _link_html(self, entry_id: str, surface: str, ordinal: int) -> str:
         """The link as the serializer writes an element: attributes in lexical order, escaped alike."""
         self.counts[entry_id] = ordinal
+        if ordinal == 1:
+            self.page.linked_entries.append(entry_id)
         opening = self.openings.get(entry_id)
         if opening is None:
-            self.page.linked_entries.append(entry_id)
-            entry = self.edition.entries[entry_id]
-            escaped_id = _escape_attrib_html(entry_id)
-            href = _escape_attrib_html(f"{self.page.glossary_href}#{entry_id}")
-            lang = f' lang="{_escape_attrib_html(entry.lang)}"' if entry.lang else ""
-            title = _escape_attrib_html(self.edition.title_placeholder(entry_id))  # the text: finish_html
-            opening = self.openings[entry_id] = (
-                f'<a class="edition-term" data-term="{escaped_id}" href="{href}" id="term-{escaped_id}-',
-                f'"{lang} title="{title}">')
+            opening = self.openings[entry_id] = self.edition.link_opening(entry_id, self.page.glossary_href)
         self.page.occurrences.append(Occurrence(entry_id, f"term-{entry_id}-{ordinal}", self.paragraph))
         return f"{opening[0]}{ordinal}{opening[1]}{_escape_cdata(surface)}</a>"
 

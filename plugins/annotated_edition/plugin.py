@@ -109,6 +109,9 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             target = config.extra_css if name.endswith(".css") else config.extra_javascript
             target.append(f"{ASSET_DIR}/{name}")  # type: ignore[arg-type]
         self.contexts: dict[str, tuple[Page, PageContext]] = {}
+        # A page's path in messages is its file's path from the edition's root: docs/ and the page's.
+        docs = Path(os.path.relpath(config.docs_dir, self.root)).as_posix()
+        self._docs_prefix = "" if docs == "." else f"{docs}/"
         self.glossary_page: Page | None = None
         self._glossary_unfinished = ""
         self._definition_blocks: dict[str, str] = {}
@@ -176,7 +179,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             glossary_href=get_relative_url(self.glossary_file.url, page.file.url),
             paragraph_numbers=numbers is not False and str(numbers).lower() != "false",
             notes=self.edition.annotations.notes.get(key, ()),
-            path=Path(os.path.relpath(Path(config.docs_dir) / src, self.root)).as_posix(),
+            path=f"{self._docs_prefix}{src}",
         )
         self.contexts[src] = (page, context)
         self.extension.start_page(context)

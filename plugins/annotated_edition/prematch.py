@@ -107,7 +107,7 @@ class MatchFeed:
         self._index = {page: index for index, page in enumerate(self._pages)}
         self._read_page = read_page
         self._new_markdown = new_markdown
-        self._known: dict[str, list[FormMatch]] = {}
+        self._known: dict[str, list[tuple[int, int, str]]] = {}  # (start, end, entry_id), as in FormMatch
         self._buffer = b""
         self._read_end: int | None = None
         self._write_end: int | None = None
@@ -143,8 +143,8 @@ class MatchFeed:
             _PAGE_AT.pack_into(self._page_at, 0, index)
         self._receive()
 
-    def find(self, text: str) -> list[FormMatch] | None:
-        """The text's matches if the worker sent them, else None (scan it here)."""
+    def find(self, text: str) -> list[tuple[int, int, str]] | None:
+        """The text's matches if the worker sent them (FormMatch's fields, as plain tuples), else None."""
         return self._known.get(text) if self._known else None
 
     def _receive(self) -> None:
@@ -226,7 +226,9 @@ class MatchFeed:
 
     def _send(self, found: dict[str, list[FormMatch]]) -> bool:
         """Write ``found`` as frames that each fit a pipe's atomic write; False if the parent stopped reading."""
-        items = [(key, matches) for key, matches in found.items() if key not in self._sent]
+        # Plain tuples: a named tuple's class is looked up and called for each one unpickled.
+        items = [(key, [tuple(match) for match in matches]) for key, matches in found.items()
+                 if key not in self._sent]
         self._sent.update(key for key, _ in items)
         start = 0
         while start < len(items):
