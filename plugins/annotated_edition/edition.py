@@ -15,7 +15,6 @@ import secrets
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import markdown
 from markdown.postprocessors import Postprocessor
@@ -46,14 +45,6 @@ LINK_POSTPROCESSOR_PRIORITY = 25
 """After Python-Markdown's raw HTML (30), before `&` substitution (20), which then reaches link texts too."""
 
 
-class Occurrence(NamedTuple):
-    """A linked form on a page, for the glossary's back-links."""
-
-    entry_id: str
-    anchor: str               # the link's id on its page
-    paragraph: int | None     # the numbered paragraph it sits in, if any
-
-
 @dataclass
 class PageContext:
     """What the treeprocessor needs to know about the page being rendered."""
@@ -64,10 +55,10 @@ class PageContext:
     paragraph_numbers: bool = True
     link_terms: bool = True
     notes: Sequence[Note] = ()
-    occurrences: list[Occurrence] = field(default_factory=list)
+    occurrences: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
+    """Each linked entry's links, entries in first-seen order: (the link's id, its paragraph number or None)."""
     problems: list[Problem] = field(default_factory=list)
     anchored: list[str] = field(default_factory=list)        # note ids in reading order
-    linked_entries: list[str] = field(default_factory=list)  # entry ids linked here, first-seen order
     fragments: list[str] = field(default_factory=list)       # HTML by placeholder number: term links, numbers
 
 
@@ -622,12 +613,14 @@ class _TermLinker:
     def _link_html(self, entry_id: str, surface: str, ordinal: int) -> str:
         """The link as the serializer writes an element: attributes in lexical order, escaped alike."""
         self.counts[entry_id] = ordinal
-        if ordinal == 1:
-            self.page.linked_entries.append(entry_id)
         opening = self.openings.get(entry_id)
         if opening is None:
             opening = self.openings[entry_id] = self.edition.link_opening(entry_id, self.page.glossary_href)
-        self.page.occurrences.append(Occurrence(entry_id, f"term-{entry_id}-{ordinal}", self.paragraph))
+        link_id = f"term-{entry_id}-{ordinal}"
+        if ordinal == 1:
+            self.page.occurrences[entry_id] = [(link_id, self.paragraph)]
+        else:
+            self.page.occurrences[entry_id].append((link_id, self.paragraph))
         return f"{opening[0]}{ordinal}{opening[1]}{_escape_cdata(surface)}</a>"
 
 

@@ -258,14 +258,11 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             self._glossary_unfinished = glossary.content
             glossary.content = fill_entries(glossary.content, glossary_sections(self.edition))
         for page, context in self.contexts.values():
-            by_entry: dict[str, list[tuple[str, int | None]]] = {}
-            for occurrence in context.occurrences:
-                by_entry.setdefault(occurrence.entry_id, []).append((occurrence.anchor, occurrence.paragraph))
             href = get_relative_url(page.url, glossary.url)
             if (page.url == "" or page.url.endswith("/")) and not href.endswith("/"):
                 href += "/"  # "..#x" works, but "../#x" is what a directory URL looks like
             title = page.title or page.file.src_uri  # a property MkDocs computes on each access
-            for entry_id, anchors in by_entry.items():
+            for entry_id, anchors in context.occurrences.items():
                 self.backlinks.setdefault(entry_id, []).append(PageLinks(title, href, anchors))
         return env
 
@@ -279,7 +276,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         entry = self.contexts.get(page.file.src_uri)
         if entry is None:
             return output
-        linked = entry[1].linked_entries if self.config.tooltips else []
+        linked = entry[1].occurrences if self.config.tooltips else ()  # the entries, in first-seen order
         blocks = self._definition_blocks
         definitions = "".join([blocks[entry_id] for entry_id in linked])
         author = self.config.citation_author or config.site_author or ""
