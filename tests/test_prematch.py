@@ -219,3 +219,35 @@ def test_pages_are_converted_twice_only_with_text_only_extensions_and_a_core_to_
                                     {"pymdownx.superfences": {"custom_fences": [{"name": "python"}]}})
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert not worth_matching_ahead(["toc"], {})                           # one core: it would compete
+
+
+_BUILD_AND_WATCH_THE_EDITION = """
+import sys, weakref
+from annotated_edition import edition
+made = []
+original = edition.Edition.__init__
+def init(self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    made.append((weakref.ref(self), self._feed is not None))
+edition.Edition.__init__ = init
+from mkdocs.commands import build
+from mkdocs.config import load_config
+build.build(load_config(sys.argv[1]))
+(alive, fed), = made
+print(fed, alive() is None)
+"""
+
+
+def test_the_edition_is_freed_when_the_build_lets_go_of_it(tmp_path: Path) -> None:
+    """No reference cycle through the worker's work keeps the edition for the collector (or the exit)."""
+    made = Edition(tmp_path)
+    configure(made, theme="material")
+    made.entry("lima", "term: Lima\ndefinition: The capital.\n")
+    for name, text in PAGES.items():
+        made.write(f"docs/{name}", text)
+    made.notes("page3", "- quote: left of Lima, page 3\n  note: N.\n")
+    env = {**os.environ, BACKGROUND_SWITCH: "always", "NO_MKDOCS_2_WARNING": "1"}
+    run = subprocess.run([sys.executable, "-c", _BUILD_AND_WATCH_THE_EDITION, str(tmp_path / "mkdocs.yml")],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.split() == ["True", "True"]   # the worker matched ahead, and the edition is gone

@@ -9,6 +9,7 @@ anchors notes and links terms.  Nothing here imports MkDocs.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import secrets
@@ -163,7 +164,10 @@ class Edition:
         self.problems: list[Problem] = list(annotations.problems)
         """Problems found in loading; those found in rendering come with :meth:`rendering_problems`."""
         snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
-        feed = (MatchFeed(self.matcher, pages, read_page, renderer.new_markdown, self._mark_passages)
+        # The worker's work refers to the notes, not to the edition: no reference cycle keeps the
+        # edition alive once the build lets go of it (on_post_build).
+        feed = (MatchFeed(self.matcher, pages, read_page, renderer.new_markdown,
+                          functools.partial(_mark_page_passages, annotations.notes))
                 if pages and read_page is not None and self.matcher.size
                 and worth_matching_ahead(*renderer.extensions) else None)
         self._job = RenderJob(renderer, snippets, then=feed.work_in_worker if feed is not None else None)
@@ -187,12 +191,6 @@ class Edition:
         Python-Markdown removes STX (``\\x02``) from the source, so no page
         text holds one: like its own raw-HTML placeholders, it is unforgeable.
         """
-
-    def _mark_passages(self, page: str, root: etree.Element, md: markdown.Markdown) -> None:
-        """What the treeprocessor does to a page's texts before it links terms (for the worker's matching)."""
-        notes = self.annotations.notes.get(notes_key(page))
-        if notes:
-            mark_passages(root, notes, md.htmlStash.rawHtmlBlocks)
 
     def page_started(self, page: str) -> None:
         """The build starts converting ``page`` (one of ``pages``): take in the matches found ahead."""
@@ -466,6 +464,14 @@ class EditionTreeprocessor(Treeprocessor):
             # comment element is serialized as it is, without a trip through the raw-HTML stash.
             holder.append(etree.Comment(edition.note_placeholder(page.src_path, note.id, number)))
         return section
+
+
+def _mark_page_passages(notes: dict[str, list[Note]], page: str, root: etree.Element,
+                        md: markdown.Markdown) -> None:
+    """What the treeprocessor does to a page's texts before it links terms (for the worker's matching)."""
+    page_notes = notes.get(notes_key(page))
+    if page_notes:
+        mark_passages(root, page_notes, md.htmlStash.rawHtmlBlocks)
 
 
 def _hidden_from_quotes(element: etree.Element) -> bool:
