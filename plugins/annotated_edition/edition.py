@@ -400,18 +400,21 @@ class EditionTreeprocessor(Treeprocessor):
         numbered = self._number_paragraphs(root, page) if page.paragraph_numbers else []
         # Passages first: term links are then placeholders in the text (see _TermLinker), and a link
         # in a marked passage sits in its <mark>.
-        if page.notes:
-            self._anchor_notes(root, page, edition)
+        anchors = self._anchor_notes(root, page) if page.notes else []
         if page.link_terms and edition.matcher.size:
             paragraph_of = {id(element): number for element, number, _ in numbered}
             _TermLinker(edition, page, paragraph_of, self.md.htmlStash.rawHtmlBlocks).walk(root)
-        # The numbers last: a placeholder at the start of each paragraph's text, which nothing above
-        # should see (a quotation skips them, and forms are never found in them).
+        # The numbers and the notes section last, as placeholders (see _TermLinker) that nothing above
+        # should see: a quotation skips numbers, and forms are never found in them.
         marker = edition.fragment_marker
         for element, number, anchor_id in numbered:
             page.fragments.append(f'<a aria-label="Paragraph {number}" class="edition-pnum" '
                                   f'href="#{_escape_attrib_html(anchor_id)}">{number}</a>')
             element.text = f"{marker}{len(page.fragments) - 1}\x03{element.text or ''}"
+        if anchors:  # after the last block: the tail of the page's last element
+            page.fragments.append(self._notes_section(anchors, page, edition))
+            last = root[-1]
+            last.tail = f"{last.tail or ''}{marker}{len(page.fragments) - 1}\x03"
 
     # -- paragraph numbers ---------------------------------------------------
 
@@ -443,27 +446,26 @@ class EditionTreeprocessor(Treeprocessor):
 
     # -- notes ---------------------------------------------------------------
 
-    def _anchor_notes(self, root: etree.Element, page: PageContext, edition: Edition) -> None:
+    def _anchor_notes(self, root: etree.Element, page: PageContext) -> list[Anchor]:
         anchors, problems = mark_passages(root, page.notes, self.md.htmlStash.rawHtmlBlocks)
         page.problems.extend(problems)
-        if anchors:
-            page.anchored.extend(a.note.id for a in anchors)
-            root.append(self._notes_section(anchors, page, edition))
+        page.anchored.extend(a.note.id for a in anchors)
+        return anchors
 
-    def _notes_section(self, anchors: Sequence[Anchor], page: PageContext, edition: Edition) -> etree.Element:
-        section = etree.Element("section", {"class": "edition-notes", "aria-labelledby": NOTES_TITLE_ID})
-        title = etree.SubElement(section, "h2", {"id": NOTES_TITLE_ID, "class": "edition-notes__title"})
-        title.text = NOTES_TITLE
-        items = etree.SubElement(section, "ol", {"class": "edition-notes__list"})
-        for number, anchor in enumerate(anchors, start=1):
-            note = anchor.note
-            item = etree.SubElement(items, "li", {"id": f"note-{note.id}",
-                                                   "class": f"edition-note edition-note--{note.type}"})
-            holder = etree.SubElement(item, "div", {"class": "edition-note__body"})
-            # The body is rendered on another core meanwhile: Edition.finish_html fills it in.  A
-            # comment element is serialized as it is, without a trip through the raw-HTML stash.
-            holder.append(etree.Comment(edition.note_placeholder(page.src_path, note.id, number)))
-        return section
+    @staticmethod
+    def _notes_section(anchors: Sequence[Anchor], page: PageContext, edition: Edition) -> str:
+        """The notes section, written as the serializer would write its elements.
+
+        Each note's body is a comment: rendered on another core meanwhile, it
+        is filled in by :meth:`Edition.finish_html`.
+        """
+        items = "".join(
+            f'<li class="edition-note edition-note--{anchor.note.type}" id="note-{anchor.note.id}">'
+            f'<div class="edition-note__body">'
+            f'<!--{edition.note_placeholder(page.src_path, anchor.note.id, number)}--></div></li>'
+            for number, anchor in enumerate(anchors, start=1))
+        return (f'{NOTES_SECTION_START}<h2 class="edition-notes__title" id="{NOTES_TITLE_ID}">{NOTES_TITLE}</h2>'
+                f'<ol class="edition-notes__list">{items}</ol></section>')
 
 
 def _mark_page_passages(notes: dict[str, list[Note]], page: str, root: etree.Element,
