@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -34,14 +35,15 @@ PAGES = {
 }
 
 
-Prepare = Callable[[str, etree.Element, markdown.Markdown], None]
+Prepare = Callable[[str, etree.Element, markdown.Markdown], dict]
 
 
-def _mark_a_passage(page: str, root: etree.Element, md: markdown.Markdown) -> None:
+def _mark_a_passage(page: str, root: etree.Element, md: markdown.Markdown) -> dict:
     """As the treeprocessor does before linking: a note's passage in marks, which splits texts."""
     note = Note(id="n1", quote="left of Lima, page", note="N.", path=f"notes/{page}", line=1, column=1)
     anchors, problems = mark_passages(root, [note], md.htmlStash.rawHtmlBlocks)
     assert anchors and not problems
+    return {}
 
 
 def _texts(source: str, prepare: Prepare | None = None, page: str = "") -> list[str]:
@@ -106,11 +108,16 @@ def test_a_page_rewritten_by_another_plugin_links_as_without_a_worker(tmp_path: 
         made = Edition(root)
         configure(made, theme="material", extra="hooks:\n  - rewrite.py\n")
         made.write("rewrite.py", "def on_page_markdown(markdown, page, config, files):\n"
+                                 "    if page.file.src_uri != 'page3.md':\n"
+                                 "        return markdown\n"
                                  "    return markdown.replace('Lima', 'Lima, the capital,')\n")
         made.entry("lima", "term: Lima\ndefinition: The capital.\n")
         made.entry("caviar", "term: caviar\ndefinition: A charged word.\n")
         for name, text in PAGES.items():
             made.write(f"docs/{name}", text)
+        for page in range(12):   # passages on every page, one of them in the text the hook rewrites
+            made.notes(f"page{page}", f"- quote: page {page}, and the\n  note: N.\n"
+                                      f"- quote: cholos of the CGTP\n  note: M.\n")
         env = {**os.environ, BACKGROUND_SWITCH: switch, "NO_MKDOCS_2_WARNING": "1"}
         run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-v", "-f",
                               str(root / "mkdocs.yml")], env=env, capture_output=True, text=True, timeout=120)
@@ -123,7 +130,10 @@ def test_a_page_rewritten_by_another_plugin_links_as_without_a_worker(tmp_path: 
     with_worker, log = build(tmp_path / "with", "always")
     assert with_worker == without
     assert b"Lima, the capital," in without["page3/index.html"]
-    assert "found ahead on the worker" in log   # the unchanged texts came from the worker
+    # The unchanged texts came from the worker, and so did the passages of pages the hook left alone.
+    assert re.search(r"the terms of [1-9]\d* texts and the passages of [1-9]\d* pages were found ahead", log), log
+    assert b"</a>, the capital,, <mark class=\"edition-quote\" data-note=\"n1\">page 3, and the<" in without[
+        "page3/index.html"]
 
 
 def test_a_page_the_worker_cannot_read_is_left_to_this_process() -> None:

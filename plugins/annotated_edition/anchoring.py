@@ -61,11 +61,18 @@ class FlatText:
 
     text: str
     runs: list[_Run]
-    normalized: NormalizedText
     starts: list[int] = field(init=False, repr=False)
+    _normalized: NormalizedText | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.starts = [run[3] for run in self.runs]
+
+    @property
+    def normalized(self) -> NormalizedText:
+        """The canonical text that quotes are searched in, with its map back (made when first needed)."""
+        if self._normalized is None:
+            self._normalized = normalize(self.text)
+        return self._normalized
 
     def segments_between(self, start: int, end: int) -> list[Segment]:
         """Text runs overlapping the flat range [start, end)."""
@@ -135,7 +142,7 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
         if child.tail:
             add(child, "tail", root, child.tail, None, None)
     text = "".join(pieces)
-    return FlatText(text, runs, normalize(text))
+    return FlatText(text, runs)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ anchors notes and links terms.  Nothing here imports MkDocs.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import re
 import secrets
@@ -22,7 +23,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.serializers import _escape_attrib_html, _escape_cdata  # the escaping of Python-Markdown's output
 from markdown.treeprocessors import Treeprocessor
 
-from .anchoring import PLACEHOLDER, Anchor, AnchorError, flatten, find_anchor, wrap
+from .anchoring import PLACEHOLDER, Anchor, AnchorError, FlatText, find_anchor, flatten, wrap
 from .matcher import Form, FormMatcher
 from .model import Annotations, GlossaryEntry, Note, Source, notes_key
 from .prematch import MatchFeed, worth_matching_ahead
@@ -177,8 +178,10 @@ class Edition:
         elif feed is not None:
             feed.close()
         self.found_ahead = 0
-        self._openings: dict[str, dict[str, tuple[str, str]]] = {}
         """How many texts' matches came from the worker (the rest were scanned here)."""
+        self.passages_ahead = 0
+        """How many pages' passages the worker had anchored (the rest were searched here)."""
+        self._openings: dict[str, dict[str, tuple[str, str]]] = {}
         self._rendered: _RenderedText | None = None
         # Placeholders name this build's token: an author cannot write one by chance or on purpose.
         self._token = secrets.token_hex(8)
@@ -191,6 +194,16 @@ class Edition:
         Python-Markdown removes STX (``\\x02``) from the source, so no page
         text holds one: like its own raw-HTML placeholders, it is unforgeable.
         """
+
+    def passages_found_ahead(self, page: str, flat_text: str) -> Sequence[tuple[int, int, int]] | None:
+        """The worker's anchors for the notes of ``page`` (its notes key) in this flat text, if it sent them:
+        ``(the note's index in the page's notes, start, end)`` in reading order."""
+        if self._feed is None:
+            return None
+        places = self._feed.known(passages_key(page, flat_text))
+        if places is not None:
+            self.passages_ahead += 1
+        return places  # type: ignore[return-value]
 
     def page_started(self, page: str) -> None:
         """The build starts converting ``page`` (one of ``pages``): take in the matches found ahead."""
@@ -400,7 +413,7 @@ class EditionTreeprocessor(Treeprocessor):
         numbered = self._number_paragraphs(root, page) if page.paragraph_numbers else []
         # Passages first: term links are then placeholders in the text (see _TermLinker), and a link
         # in a marked passage sits in its <mark>.
-        anchors = self._anchor_notes(root, page) if page.notes else []
+        anchors = self._anchor_notes(root, page, edition) if page.notes else []
         if page.link_terms and edition.matcher.size:
             paragraph_of = {id(element): number for element, number, _ in numbered}
             _TermLinker(edition, page, paragraph_of, self.md.htmlStash.rawHtmlBlocks).walk(root)
@@ -446,9 +459,16 @@ class EditionTreeprocessor(Treeprocessor):
 
     # -- notes ---------------------------------------------------------------
 
-    def _anchor_notes(self, root: etree.Element, page: PageContext) -> list[Anchor]:
-        anchors, problems = mark_passages(root, page.notes, self.md.htmlStash.rawHtmlBlocks)
-        page.problems.extend(problems)
+    def _anchor_notes(self, root: etree.Element, page: PageContext, edition: Edition) -> list[Anchor]:
+        flat = flatten_for_quotes(root)
+        # Where the worker has anchored this very text already (every note found), its anchors.
+        places = edition.passages_found_ahead(page.src_path, flat.text)
+        if places is not None and len(places) == len(page.notes):
+            anchors = [Anchor(page.notes[index], start, end) for index, start, end in places]
+        else:
+            anchors, problems = anchor_passages(flat, page.notes, self.md.htmlStash.rawHtmlBlocks)
+            page.problems.extend(problems)
+        mark_anchors(flat, anchors)
         page.anchored.extend(a.note.id for a in anchors)
         return anchors
 
@@ -469,11 +489,20 @@ class EditionTreeprocessor(Treeprocessor):
 
 
 def _mark_page_passages(notes: dict[str, list[Note]], page: str, root: etree.Element,
-                        md: markdown.Markdown) -> None:
-    """What the treeprocessor does to a page's texts before it links terms (for the worker's matching)."""
-    page_notes = notes.get(notes_key(page))
-    if page_notes:
-        mark_passages(root, page_notes, md.htmlStash.rawHtmlBlocks)
+                        md: markdown.Markdown) -> dict[object, object]:
+    """What the treeprocessor does to a page's texts before it links terms (in the worker, which matches
+    the marked texts); the anchors, to be sent, when every note is found."""
+    key = notes_key(page)
+    page_notes = notes.get(key)
+    if not page_notes:
+        return {}
+    flat = flatten_for_quotes(root)
+    anchors, problems = anchor_passages(flat, page_notes, md.htmlStash.rawHtmlBlocks)
+    mark_anchors(flat, anchors)
+    if problems:
+        return {}  # this process reports them, from its own search
+    index = {id(note): number for number, note in enumerate(page_notes)}
+    return {passages_key(key, flat.text): [(index[id(a.note)], a.start, a.end) for a in anchors]}
 
 
 def _hidden_from_quotes(element: etree.Element) -> bool:
@@ -485,15 +514,14 @@ def _hidden_from_quotes(element: etree.Element) -> bool:
     return classes is not None and not HIDDEN_FROM_QUOTES.isdisjoint(classes.split())
 
 
-def mark_passages(root: etree.Element, notes: Sequence[Note],
-                  stash: Sequence[object]) -> tuple[list[Anchor], list[Problem]]:
-    """Wrap each note's passage in ``<mark>`` elements, followed by the note's numbered reference.
+def anchor_passages(flat: FlatText, notes: Sequence[Note],
+                    stash: Sequence[object]) -> tuple[list[Anchor], list[Problem]]:
+    """Find each note's passage in a page's flat text.
 
     Returns the anchors in reading order (the notes' numbers, from 1) and a
     problem for each note whose quotation is not found once in the page.
     ``stash`` is the page's raw-HTML stash, which quotations may not cross.
     """
-    flat = flatten(root, _hidden_from_quotes)
     raw_blocks = [str(block) for block in stash]
     anchors: list[Anchor] = []
     problems: list[Problem] = []
@@ -502,9 +530,14 @@ def mark_passages(root: etree.Element, notes: Sequence[Note],
             anchors.append(find_anchor(note, flat, raw_blocks))
         except AnchorError as error:
             problems.append(Problem(note.path, note.line, note.column, error.message))
-    if not anchors:
-        return anchors, problems
     anchors.sort(key=lambda a: (a.start, -a.end))
+    return anchors, problems
+
+
+def mark_anchors(flat: FlatText, anchors: Sequence[Anchor]) -> None:
+    """Wrap each passage (``anchors`` in reading order) in ``<mark>`` elements, then the note's reference."""
+    if not anchors:
+        return
     number = {a.note.id: i for i, a in enumerate(anchors, start=1)}
 
     def make_mark(note: Note) -> etree.Element:
@@ -518,6 +551,29 @@ def mark_passages(root: etree.Element, notes: Sequence[Note],
         return sup
 
     wrap(flat, anchors, make_mark, make_ref)
+
+
+def flatten_for_quotes(root: etree.Element) -> FlatText:
+    """A page's text as quotations see it (without numbers, references, scripts and styles)."""
+    return flatten(root, _hidden_from_quotes)
+
+
+def passages_key(page: str, flat_text: str) -> tuple[str, str, bytes]:
+    """What the worker's anchors for a page are filed under: the page, and a digest of its flat text.
+
+    A flat text is too long for one frame of the pipe; a 128-bit digest
+    stands for it (two different texts never share one in practice).
+    """
+    digest = hashlib.blake2b(flat_text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return ("passages", page, digest)
+
+
+def mark_passages(root: etree.Element, notes: Sequence[Note],
+                  stash: Sequence[object]) -> tuple[list[Anchor], list[Problem]]:
+    """Find and mark each note's passage in the page under ``root`` (see :func:`anchor_passages`)."""
+    flat = flatten_for_quotes(root)
+    anchors, problems = anchor_passages(flat, notes, stash)
+    mark_anchors(flat, anchors)
     return anchors, problems
 
 

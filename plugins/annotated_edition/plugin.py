@@ -240,8 +240,9 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         Early (priority 50), so that other plugins' `on_env` see finished pages.
         """
         report(self.edition.rendering_problems())
-        if self.edition.found_ahead:
-            log.debug(f"the terms of {self.edition.found_ahead} texts were found ahead on the worker")
+        if self.edition.found_ahead or self.edition.passages_ahead:
+            log.debug(f"the terms of {self.edition.found_ahead} texts and the passages of "
+                      f"{self.edition.passages_ahead} pages were found ahead on the worker")
         # Each entry's definition as the tooltips read it (on_post_page), built once.
         self._definition_blocks = {
             entry_id: f'<div class="edition-definition" data-term="{entry_id}">{rendered.html}</div>'

@@ -94,13 +94,14 @@ class MatchFeed:
     matter removed); ``new_markdown()`` a Markdown instance with the site's
     extensions; ``prepare(page, root, md)`` does to a converted page's tree
     what the edition's treeprocessor does before it links terms (it marks
-    the notes' passages, which splits texts).  Made before the worker is forked; :meth:`work_in_worker` is
+    the notes' passages, which splits texts), and returns more to send, by
+    keys that are not texts (this process reads them with :meth:`known`).  Made before the worker is forked; :meth:`work_in_worker` is
     the worker's part, the other methods this process's.
     """
 
     def __init__(self, matcher: FormMatcher, pages: Sequence[str], read_page: Callable[[str], str],
                  new_markdown: Callable[[], markdown.Markdown],
-                 prepare: Callable[[str, etree.Element, markdown.Markdown], None] | None = None) -> None:
+                 prepare: Callable[[str, etree.Element, markdown.Markdown], dict[Any, Any]] | None = None) -> None:
         self._matcher = matcher
         self._prepare = prepare
         self._pages = list(pages)
@@ -142,6 +143,10 @@ class MatchFeed:
         if self._read_end is not None and index is not None:
             _PAGE_AT.pack_into(self._page_at, 0, index)
         self._receive()
+
+    def known(self, key: object) -> object | None:
+        """Whatever else the worker sent under ``key`` (see ``prepare``), else None."""
+        return self._known.get(key) if self._known else None  # type: ignore[call-overload]
 
     def find(self, text: str) -> list[tuple[int, int, str]] | None:
         """The text's matches if the worker sent them (FormMatch's fields, as plain tuples), else None."""
@@ -264,7 +269,7 @@ class _Recorder(Treeprocessor):
     """Finds the glossary forms of every text and tail of a converted page (in the worker)."""
 
     def __init__(self, md: markdown.Markdown, matcher: FormMatcher,
-                 prepare: Callable[[str, etree.Element, markdown.Markdown], None] | None) -> None:
+                 prepare: Callable[[str, etree.Element, markdown.Markdown], dict[Any, Any]] | None) -> None:
         super().__init__(md)
         self.matcher = matcher
         self.prepare = prepare
@@ -272,9 +277,9 @@ class _Recorder(Treeprocessor):
         self.found: dict[str, list[FormMatch]] = {}
 
     def run(self, root: etree.Element) -> Any:
-        if self.prepare is not None:
-            self.prepare(self.page, root, self.md)
         found = self.found
+        if self.prepare is not None:
+            found.update(self.prepare(self.page, root, self.md))
         for element in root.iter():
             for text in (element.text, element.tail):
                 if text and text not in found:
