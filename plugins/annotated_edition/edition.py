@@ -298,7 +298,9 @@ class Edition:
         filled = [pieces[0]]
         for piece in pieces[1:]:
             end = piece.find('"')
-            text = titles.get(html.unescape(piece[:end])) if end != -1 else None
+            key = piece[:end]
+            # The entry id, as the attribute holds it (ids need no escaping; an author's look-alike might).
+            text = titles.get(html.unescape(key) if "&" in key else key) if end != -1 else None
             if text is None:  # not a title this build wrote: left as it is
                 filled += (self._title_marker, piece)
             else:
@@ -332,10 +334,9 @@ class Edition:
         pieces = content.split(marker)
         filled = [pieces[0]]
         for piece in pieces[1:]:
-            end = piece.find("\x03")
-            number = piece[:end]
-            if end > 0 and number.isdigit() and int(number) < len(fragments):
-                filled += (fragments[int(number)], piece[end + 1:])
+            number, closed, rest = piece.partition("\x03")
+            if closed and number.isdigit() and int(number) < len(fragments):
+                filled += (fragments[int(number)], rest)
             else:  # not a placeholder this page wrote: left as it is
                 filled += (marker, piece)
         return "".join(filled)

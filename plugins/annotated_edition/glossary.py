@@ -36,8 +36,11 @@ def sort_key(term: str) -> tuple[str, str]:
 
 def initial(term: str) -> str:
     """The letter heading an entry files under (`#` for digits and symbols)."""
-    key = sort_key(term)[0]
-    first = key[:1].upper()
+    return _initial_of(sort_key(term))
+
+
+def _initial_of(key: tuple[str, str]) -> str:
+    first = key[0][:1].upper()
     return first if first.isalpha() else "#"
 
 
@@ -49,8 +52,9 @@ def _groups(edition: Edition) -> dict[str, list[GlossaryEntry]]:
     groups = _GROUPS.get(edition)
     if groups is None:
         groups = {}
-        for entry in sorted(edition.entries.values(), key=lambda e: sort_key(e.term)):
-            groups.setdefault(initial(entry.term), []).append(entry)
+        keyed = sorted((sort_key(entry.term), index, entry) for index, entry in enumerate(edition.entries.values()))
+        for key, _, entry in keyed:
+            groups.setdefault(_initial_of(key), []).append(entry)
         _GROUPS[edition] = groups
     return groups
 
@@ -141,9 +145,14 @@ def fill_backlinks(content: str, backlinks: Mapping[str, Sequence[PageLinks]]) -
         items = []
         for page in pages:
             href = escape(page.page_href)
-            links = ", ".join(
-                f'<a href="{href}#{anchor}">{f"&para;{paragraph}" if paragraph else f"#{index}"}</a>'
-                for index, (anchor, paragraph) in enumerate(page.anchors, start=1))
+            anchors = page.anchors
+            if len(anchors) == 1:  # the usual case with `link: first`
+                anchor, paragraph = anchors[0]
+                links = f'<a href="{href}#{anchor}">{f"&para;{paragraph}" if paragraph else "#1"}</a>'
+            else:
+                links = ", ".join(
+                    f'<a href="{href}#{anchor}">{f"&para;{paragraph}" if paragraph else f"#{index}"}</a>'
+                    for index, (anchor, paragraph) in enumerate(anchors, start=1))
             items.append(f"<li>{escape(page.page_title)}: {links}</li>")
         return (f'<div class="edition-backlinks"><p class="edition-backlinks__title">In the text</p>'
                 f'<ul>{"".join(items)}</ul></div>')
