@@ -703,7 +703,9 @@ class FragmentPostprocessor(Postprocessor):
         page, edition = self.extension.page, self.extension.edition
         if page is None or edition is None or not page.fragments:
             return text
-        return edition.fill_fragments(text, page.fragments)
+        filled = edition.fill_fragments(text, page.fragments)
+        page.fragments = []  # in place: not kept through the build
+        return filled
 
 
 _OPENING_TAG = re.compile(r"^<([A-Za-z][\w:-]*)\b[^>]*?(/?)>$", re.S)
