@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as etree
 
 import pytest
@@ -25,18 +26,21 @@ def never(_: etree.Element) -> bool:
 
 
 def anchor_all(root: etree.Element, notes: list[Note]) -> None:
+    """Anchor and wrap ``notes`` in ``root``, then put the placeholders' markup in place, as the edition does."""
     flat = flatten(root, never)
     anchors = [find_anchor(n, flat) for n in notes]
+    markup: list[str] = []
 
-    def mark(n: Note) -> etree.Element:
-        return etree.Element("mark", {"data-note": n.id})
+    def placeholder(html: str) -> str:
+        markup.append(html)
+        return f"\x02{len(markup) - 1}\x03"
 
-    def ref(n: Note) -> etree.Element:
-        sup = etree.Element("sup", {"data-ref": n.id})
-        sup.text = "*"
-        return sup
-
-    wrap(flat, anchors, mark, ref)
+    wrap(flat, anchors, lambda n: placeholder(f'<mark data-note="{n.id}">'), placeholder("</mark>"),
+         lambda n: placeholder(f'<sup data-ref="{n.id}">*</sup>'))
+    written = re.sub("\x02(\\d+)\x03", lambda m: markup[int(m.group(1))], etree.tostring(root, encoding="unicode"))
+    wrapped = etree.fromstring(written)
+    root.text = wrapped.text
+    root[:] = list(wrapped)
 
 
 def marked_text(root: etree.Element, note_id: str) -> str:

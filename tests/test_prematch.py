@@ -41,7 +41,7 @@ Prepare = Callable[[str, etree.Element, markdown.Markdown], dict]
 def _mark_a_passage(page: str, root: etree.Element, md: markdown.Markdown) -> dict:
     """As the treeprocessor does before linking: a note's passage in marks, which splits texts."""
     note = Note(id="n1", quote="left of Lima, page", note="N.", path=f"notes/{page}", line=1, column=1)
-    anchors, problems = mark_passages(root, [note], md.htmlStash.rawHtmlBlocks)
+    anchors, problems = mark_passages(root, [note], md.htmlStash.rawHtmlBlocks, [], "\x02test:")
     assert anchors and not problems
     return {}
 

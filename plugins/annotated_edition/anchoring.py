@@ -37,17 +37,15 @@ class Segment:
 
     element: etree.Element
     attr: str                 # "text" or "tail"
-    parent: etree.Element | None
     start: int                # offsets in the flat text
     end: int
-    # The outermost link around this run, and that link's parent: a note
-    # reference (itself a link) must go after it, never inside it.
+    # The outermost link around this run: a note reference (itself a link)
+    # must go after it, never inside it.
     link: etree.Element | None = None
-    link_parent: etree.Element | None = None
 
 
 # A text run as flatten() records it: Segment's fields, in order.
-_Run = tuple[etree.Element, str, "etree.Element | None", int, int, "etree.Element | None", "etree.Element | None"]
+_Run = tuple[etree.Element, str, int, int, "etree.Element | None"]
 
 
 @dataclass
@@ -65,7 +63,7 @@ class FlatText:
     _normalized: NormalizedText | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.starts = [run[3] for run in self.runs]
+        self.starts = [run[2] for run in self.runs]
 
     @property
     def normalized(self) -> NormalizedText:
@@ -79,9 +77,9 @@ class FlatText:
         first = max(bisect.bisect_right(self.starts, start) - 1, 0)
         found = []
         for run in self.runs[first:]:
-            if run[3] >= end:
+            if run[2] >= end:
                 break
-            if run[4] > start:
+            if run[3] > start:
                 found.append(Segment(*run))
         return found
 
@@ -101,35 +99,34 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
     pieces: list[str] = []
     runs: list[_Run] = []
     length = 0
-    # The outermost link open at this point, and its parent (see Segment.link).
-    outer_link: list[tuple[etree.Element | None, etree.Element | None]] = [(None, None)]
+    # The outermost link open at this point (see Segment.link).
+    outer_link: list[etree.Element | None] = [None]
 
-    def add(element: etree.Element, attr: str, parent: etree.Element | None, value: str,
-            link: etree.Element | None, link_parent: etree.Element | None) -> None:
+    def add(element: etree.Element, attr: str, value: str, link: etree.Element | None) -> None:
         nonlocal length
         value = _visible(value)
-        runs.append((element, attr, parent, length, length + len(value), link, link_parent))
+        runs.append((element, attr, length, length + len(value), link))
         pieces.append(value)
         length += len(value)
 
-    def walk(element: etree.Element, parent: etree.Element | None) -> None:
+    def walk(element: etree.Element) -> None:
         nonlocal length
         tag = element.tag
         block = tag in BLOCK_TAGS
         if block:
             pieces.append(BOUNDARY)
             length += 1
-        opens_link = tag == "a" and outer_link[-1][0] is None
+        opens_link = tag == "a" and outer_link[-1] is None
         if opens_link:
-            outer_link.append((element, parent))
-        link, link_parent = outer_link[-1]
+            outer_link.append(element)
+        link = outer_link[-1]
         if element.text:
-            add(element, "text", parent, element.text, link, link_parent)
+            add(element, "text", element.text, link)
         for child in element:
             if not skip(child):
-                walk(child, element)
+                walk(child)
             if child.tail:
-                add(child, "tail", element, child.tail, link, link_parent)
+                add(child, "tail", child.tail, link)
         if opens_link:
             outer_link.pop()
         if block:
@@ -138,9 +135,9 @@ def flatten(root: etree.Element, skip: Callable[[etree.Element], bool]) -> FlatT
 
     for child in root:
         if not skip(child):
-            walk(child, root)
+            walk(child)
         if child.tail:
-            add(child, "tail", root, child.tail, None, None)
+            add(child, "tail", child.tail, None)
     text = "".join(pieces)
     return FlatText(text, runs)
 
@@ -314,96 +311,53 @@ def _candidate_words(quote: str, text: str, starts: list[int], limit: int = 4000
 # Wrapping passages in marks
 # --------------------------------------------------------------------------
 
-MakeMark = Callable[[Note], etree.Element]
-MakeRef = Callable[[Note], etree.Element]
+MakeMarkup = Callable[[Note], str]
 
 
-def wrap(flat: FlatText, anchors: Sequence[Anchor], make_mark: MakeMark, make_ref: MakeRef) -> None:
-    """Wrap each anchored passage in marks (one per text run) and add its reference.
+def wrap(flat: FlatText, anchors: Sequence[Anchor], opening: MakeMarkup, closing: str,
+         reference: MakeMarkup) -> None:
+    """Wrap each anchored passage in marks (one per text run) and add its reference, in the text itself.
 
-    Overlapping or nested passages nest their marks; a note's reference
-    follows the last run of its passage.
+    What goes into a run's text is what the callers give: ``opening(note)``
+    where a mark starts, ``closing`` where one ends, ``reference(note)``
+    after the last run of a note's passage (after the link that encloses
+    it, if any: a reference is a link, never inside one).  The edition gives
+    placeholders that its postprocessor replaces with the elements' HTML.
+    Overlapping or nested passages nest their marks.  The runs are rewritten
+    from the end of the page back, in the same order each time: the same
+    page and notes give the same calls.
     """
     if not anchors:
         return
-    order = sorted(anchors, key=lambda a: (a.start, -a.end))
-    rank = {id(a): i for i, a in enumerate(order)}
+    order = sorted(anchors, key=lambda a: (a.start, -a.end))  # outer marks before the marks they hold
     touched: dict[int, Segment] = {}
     for anchor in anchors:
         for segment in flat.segments_between(anchor.start, anchor.end):
             touched[segment.start] = segment
     for segment in sorted(touched.values(), key=lambda s: s.start, reverse=True):
+        local = [a for a in order if a.start < segment.end and a.end > segment.start]
         cuts = {segment.start, segment.end}
-        for anchor in anchors:
+        for anchor in local:
             for point in (anchor.start, anchor.end):
                 if segment.start < point < segment.end:
                     cuts.add(point)
         points = sorted(cuts)
         value = getattr(segment.element, segment.attr)
-        nodes: list[str | etree.Element] = []
-        refs_after_link: list[etree.Element] = []
+        pieces: list[str] = []
+        references_after_link: list[str] = []
         for left, right in zip(points, points[1:]):
             piece = value[left - segment.start:right - segment.start]
-            covering = sorted((a for a in anchors if a.start <= left and right <= a.end), key=lambda a: rank[id(a)])
-            level: list[str | etree.Element] = [piece]
-            for anchor in reversed(covering):
-                mark = make_mark(anchor.note)
-                _fill(mark, level)
-                level = [mark]
+            covering = [a for a in local if a.start <= left and right <= a.end]
+            for anchor in reversed(covering):  # the innermost mark first, then each around it
+                piece = f"{opening(anchor.note)}{piece}{closing}"
                 if anchor.end == right:
                     if segment.link is None:
-                        level.append(make_ref(anchor.note))
+                        piece += reference(anchor.note)
                     else:
-                        refs_after_link.append(make_ref(anchor.note))
-            nodes.extend(level)
-        _splice(segment, nodes)
-        if refs_after_link:
-            _insert_after(segment.link, segment.link_parent, refs_after_link)
-
-
-def _insert_after(element: etree.Element | None, parent: etree.Element | None,
-                  new: list[etree.Element]) -> None:
-    """Insert ``new`` right after ``element`` (before its tail text)."""
-    assert element is not None and parent is not None
-    new[-1].tail = element.tail
-    element.tail = None
-    position = list(parent).index(element) + 1
-    for offset, item in enumerate(new):
-        parent.insert(position + offset, item)
-
-
-def _fill(container: etree.Element, nodes: list[str | etree.Element]) -> None:
-    """Put ``nodes`` (text and elements) inside ``container``, in order."""
-    last: etree.Element | None = None
-    for node in nodes:
-        if isinstance(node, str):
-            if last is None:
-                container.text = (container.text or "") + node
-            else:
-                last.tail = (last.tail or "") + node
-        else:
-            container.append(node)
-            last = node
-
-
-def _splice(segment: Segment, nodes: list[str | etree.Element]) -> None:
-    """Replace a text run by ``nodes``, keeping everything around it."""
-    leading: list[str] = []
-    elements: list[etree.Element] = []
-    for node in nodes:
-        if isinstance(node, str):
-            if elements:
-                elements[-1].tail = (elements[-1].tail or "") + node
-            else:
-                leading.append(node)
-        else:
-            elements.append(node)
-    setattr(segment.element, segment.attr, "".join(leading) or None)
-    if segment.attr == "text":
-        owner, position = segment.element, 0
-    else:
-        assert segment.parent is not None
-        owner = segment.parent
-        position = list(owner).index(segment.element) + 1
-    for offset, element in enumerate(elements):
-        owner.insert(position + offset, element)
+                        references_after_link.append(reference(anchor.note))
+            pieces.append(piece)
+        setattr(segment.element, segment.attr, "".join(pieces))
+        if references_after_link:
+            link = segment.link
+            assert link is not None
+            link.tail = "".join(references_after_link) + (link.tail or "")

@@ -164,11 +164,25 @@ class Edition:
             (page, note.id): index for index, (page, note) in enumerate(self._notes)}
         self.problems: list[Problem] = list(annotations.problems)
         """Problems found in loading; those found in rendering come with :meth:`rendering_problems`."""
+        # Placeholders name this build's token: an author cannot write one by chance or on purpose.
+        # Drawn before the worker starts, which writes the same placeholders (see _mark_page_passages).
+        self._token = secrets.token_hex(8)
+        self._note_placeholder = re.compile(f"<!--edition-note:{self._token}:(\\d+):(\\d+)-->")
+        self._title_marker = f'title="{self._token}:'  # a title's placeholder, up to the entry's id
+        self.fragment_marker = f"\x02{self._token}:"
+        """Starts the placeholder a text carries for a mark, a note reference, a term link, a paragraph
+        number or the notes section until the page's HTML is written (:class:`FragmentPostprocessor`).
+
+        Python-Markdown removes STX (``\\x02``) from the source, so no page
+        text holds one: like its own raw-HTML placeholders, it is unforgeable.
+        """
+        self.placeholders = re.compile(f"\x02(?:wzxhzdk:(\\d+)|{self._token}:\\d+)\x03")
+        """Python-Markdown's raw-HTML placeholders (group 1: the stash index) and the edition's own."""
         snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
         # The worker's work refers to the notes, not to the edition: no reference cycle keeps the
         # edition alive once the build lets go of it (on_post_build).
         feed = (MatchFeed(self.matcher, pages, read_page, renderer.new_markdown,
-                          functools.partial(_mark_page_passages, annotations.notes))
+                          functools.partial(_mark_page_passages, annotations.notes, self.fragment_marker))
                 if pages and read_page is not None and self.matcher.size
                 and worth_matching_ahead(*renderer.extensions) else None)
         self._job = RenderJob(renderer, snippets, then=feed.work_in_worker if feed is not None else None)
@@ -183,17 +197,6 @@ class Edition:
         """How many pages' passages the worker had anchored (the rest were searched here)."""
         self._openings: dict[str, dict[str, tuple[str, str]]] = {}
         self._rendered: _RenderedText | None = None
-        # Placeholders name this build's token: an author cannot write one by chance or on purpose.
-        self._token = secrets.token_hex(8)
-        self._note_placeholder = re.compile(f"<!--edition-note:{self._token}:(\\d+):(\\d+)-->")
-        self._title_marker = f'title="{self._token}:'  # a title's placeholder, up to the entry's id
-        self.fragment_marker = f"\x02{self._token}:"
-        """Starts the placeholder a text carries for a term link or a paragraph number until the page's
-        HTML is written (:class:`FragmentPostprocessor`).
-
-        Python-Markdown removes STX (``\\x02``) from the source, so no page
-        text holds one: like its own raw-HTML placeholders, it is unforgeable.
-        """
 
     def passages_found_ahead(self, page: str, flat_text: str) -> Sequence[tuple[int, int, int]] | None:
         """The worker's anchors for the notes of ``page`` (its notes key) in this flat text, if it sent them:
@@ -469,7 +472,7 @@ class EditionTreeprocessor(Treeprocessor):
         else:
             anchors, problems = anchor_passages(flat, page.notes, self.md.htmlStash.rawHtmlBlocks)
             page.problems.extend(problems)
-        mark_anchors(flat, anchors)
+        mark_anchors(flat, anchors, page.fragments, edition.fragment_marker)
         page.anchored.extend(a.note.id for a in anchors)
         return anchors
 
@@ -489,7 +492,7 @@ class EditionTreeprocessor(Treeprocessor):
                 f'<ol class="edition-notes__list">{items}</ol></section>')
 
 
-def _mark_page_passages(notes: dict[str, list[Note]], page: str, root: etree.Element,
+def _mark_page_passages(notes: dict[str, list[Note]], marker: str, page: str, root: etree.Element,
                         md: markdown.Markdown) -> dict[object, object]:
     """What the treeprocessor does to a page's texts before it links terms (in the worker, which matches
     the marked texts); the anchors, to be sent, when every note is found."""
@@ -499,7 +502,8 @@ def _mark_page_passages(notes: dict[str, list[Note]], page: str, root: etree.Ele
         return {}
     flat = flatten_for_quotes(root)
     anchors, problems = anchor_passages(flat, page_notes, md.htmlStash.rawHtmlBlocks)
-    mark_anchors(flat, anchors)
+    # The same placeholders as in this process: a page's fragments are numbered from its marks on.
+    mark_anchors(flat, anchors, [], marker)
     if problems:
         return {}  # this process reports them, from its own search
     index = {id(note): number for number, note in enumerate(page_notes)}
@@ -535,23 +539,35 @@ def anchor_passages(flat: FlatText, notes: Sequence[Note],
     return anchors, problems
 
 
-def mark_anchors(flat: FlatText, anchors: Sequence[Anchor]) -> None:
-    """Wrap each passage (``anchors`` in reading order) in ``<mark>`` elements, then the note's reference."""
+def mark_anchors(flat: FlatText, anchors: Sequence[Anchor], fragments: list[str], marker: str) -> None:
+    """Wrap each passage (``anchors`` in reading order) in marks, then the note's reference.
+
+    They go into the texts as placeholders (``marker``, the number of their
+    HTML in ``fragments``, STX): see :class:`_TermLinker`.  The elements are
+    ``<mark class="edition-quote" data-note="ID">`` and
+    ``<sup class="edition-note-ref" id="note-ref-ID"><a aria-label="Editorial
+    note N" class="footnote-ref" href="#note-ID">N</a></sup>``, written as
+    the serializer would write them.
+    """
     if not anchors:
         return
     number = {a.note.id: i for i, a in enumerate(anchors, start=1)}
 
-    def make_mark(note: Note) -> etree.Element:
-        return etree.Element("mark", {"class": "edition-quote", "data-note": note.id})
+    def placeholder(html: str) -> str:
+        fragments.append(html)
+        return f"{marker}{len(fragments) - 1}\x03"
 
-    def make_ref(note: Note) -> etree.Element:
-        sup = etree.Element("sup", {"class": "edition-note-ref", "id": f"note-ref-{note.id}"})
-        link = etree.SubElement(sup, "a", {"class": "footnote-ref", "href": f"#note-{note.id}",
-                                           "aria-label": f"Editorial note {number[note.id]}"})
-        link.text = str(number[note.id])
-        return sup
+    closing = placeholder("</mark>")
 
-    wrap(flat, anchors, make_mark, make_ref)
+    def opening(note: Note) -> str:
+        return placeholder(f'<mark class="edition-quote" data-note="{_escape_attrib_html(note.id)}">')
+
+    def reference(note: Note) -> str:
+        escaped, shown = _escape_attrib_html(note.id), number[note.id]
+        return placeholder(f'<sup class="edition-note-ref" id="note-ref-{escaped}"><a aria-label="Editorial note '
+                           f'{shown}" class="footnote-ref" href="#note-{escaped}">{shown}</a></sup>')
+
+    wrap(flat, anchors, opening, closing, reference)
 
 
 def flatten_for_quotes(root: etree.Element) -> FlatText:
@@ -569,12 +585,12 @@ def passages_key(page: str, flat_text: str) -> tuple[str, str, bytes]:
     return ("passages", page, digest)
 
 
-def mark_passages(root: etree.Element, notes: Sequence[Note],
-                  stash: Sequence[object]) -> tuple[list[Anchor], list[Problem]]:
+def mark_passages(root: etree.Element, notes: Sequence[Note], stash: Sequence[object], fragments: list[str],
+                  marker: str) -> tuple[list[Anchor], list[Problem]]:
     """Find and mark each note's passage in the page under ``root`` (see :func:`anchor_passages`)."""
     flat = flatten_for_quotes(root)
     anchors, problems = anchor_passages(flat, notes, stash)
-    mark_anchors(flat, anchors)
+    mark_anchors(flat, anchors, fragments, marker)
     return anchors, problems
 
 
@@ -634,13 +650,15 @@ class _TermLinker:
                 child.tail = self._link(child.tail)
 
     def _linkable_spans(self, text: str) -> list[tuple[int, int]]:
-        """Stretches of ``text`` outside raw HTML (placeholders and what inline tags enclose)."""
+        """Stretches of ``text`` outside raw HTML and placeholders (what inline raw tags enclose is raw too)."""
         spans: list[tuple[int, int]] = []
         cursor = 0
-        for placeholder in PLACEHOLDER.finditer(text):
+        for placeholder in self.edition.placeholders.finditer(text):
             if self.raw_depth == 0 and placeholder.start() > cursor:
                 spans.append((cursor, placeholder.start()))
-            self.raw_depth = max(0, self.raw_depth + _tag_effect(self.stash, int(placeholder.group(1))))
+            stashed = placeholder.group(1)  # raw HTML; the edition's own (marks, references) open nothing
+            if stashed is not None:
+                self.raw_depth = max(0, self.raw_depth + _tag_effect(self.stash, int(stashed)))
             cursor = placeholder.end()
         if self.raw_depth == 0 and cursor < len(text):
             spans.append((cursor, len(text)))
