@@ -17,6 +17,12 @@ def find(forms: list[tuple[str, str] | tuple[str, str, bool]], text: str) -> lis
 
 # -- typographic equivalence ------------------------------------------------
 
+def test_every_unicode_space_is_whitespace_for_matching() -> None:
+    from annotated_edition.textnorm import WHITESPACE
+
+    assert set(WHITESPACE) == {c for c in map(chr, range(0x110000)) if c.isspace()} | {"\ufeff"}
+
+
 def test_quotes_dashes_ellipsis_and_spaces_compare_equal() -> None:
     assert canonical("‘a’ “b” c–d—e … f\u00a0\u00a0g") == canonical("'a' \"b\" c-d-e ... f g")
 

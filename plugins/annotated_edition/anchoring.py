@@ -12,7 +12,6 @@ the page backwards.
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterable, Sequence
@@ -266,6 +265,8 @@ def closest_passage(quote: str, text: str) -> tuple[str | None, float]:
         return None, 0.0
     starts = [w[0] for w in words]
     candidates = _candidate_words(quote, text, starts) or range(len(words))
+    import difflib  # only for a message
+
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(quote)
     best: tuple[float, int, int] = (0.0, 0, 0)

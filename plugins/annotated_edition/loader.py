@@ -11,7 +11,6 @@ nothing raises.
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import json
 import os
@@ -153,6 +152,8 @@ def _kind(value: Any) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' — did you mean 'x'?' when a close choice exists, else ''."""
+    import difflib  # only for a message
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import ahocorasick
@@ -29,8 +28,7 @@ import ahocorasick
 from .textnorm import canonical, canonical_in_place, fold_case, is_word_char, normalize
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(NamedTuple):
     """One surface form of one entry."""
 
     entry_id: str
@@ -61,8 +59,7 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-@dataclass(frozen=True)
-class _Spelling:
+class _Spelling(NamedTuple):
     """One folded spelling of one or more forms, and where its edges sit in its automaton key."""
 
     folded: str
@@ -83,6 +80,7 @@ class FormMatcher:
     def __init__(self, forms: Iterable[Form]) -> None:
         self._automaton = ahocorasick.Automaton()
         count = 0
+        by_shape: dict[str, list[_Spelling]] = {}
         for form in forms:
             # Forms are compared in the same canonical spelling as the text they are found in.
             spelled = canonical(form.text).strip()
@@ -93,17 +91,17 @@ class FormMatcher:
             leading, trailing = int(_is_word(folded[0])), int(_is_word(folded[-1]))
             shape = " " * leading + word_shape(folded) + " " * trailing
             # Forms whose shapes coincide ("x", "-x", "x-") share a key; each keeps its own edges.
-            spellings: list[_Spelling] = list(self._automaton.get(shape, ()))
+            spellings = by_shape.setdefault(shape, [])
             for index, spelling in enumerate(spellings):
                 if spelling.folded == folded:
-                    spellings[index] = _Spelling(folded, len(folded), leading, trailing, spelling.mark_at_edge,
-                                                 spelling.forms + (form,))
+                    spellings[index] = spelling._replace(forms=spelling.forms + (form,))
                     break
             else:
                 marked = is_word_char(folded[0]) != bool(leading) or is_word_char(folded[-1]) != bool(trailing)
                 spellings.append(_Spelling(folded, len(folded), leading, trailing, marked, (form,)))
-            self._automaton.add_word(shape, tuple(spellings))
             count += 1
+        for shape, spellings in by_shape.items():
+            self._automaton.add_word(shape, tuple(spellings))
         self.size = count
         if count:
             self._automaton.make_automaton()

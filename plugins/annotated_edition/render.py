@@ -17,7 +17,6 @@ from html.parser import HTMLParser
 from typing import Any
 
 import markdown
-import nh3
 
 from . import background as _background
 
@@ -53,6 +52,8 @@ _URL_NOISE = re.compile(r"[\t\n\r]|^[\x00-\x20]+")
 
 def sanitize(fragment: str) -> str:
     """Return ``fragment`` with only allow-listed tags, attributes and URLs."""
+    import nh3  # imported when first needed: the worker renders, this process seldom does
+
     return nh3.clean(
         fragment,
         tags=set(ALLOWED_TAGS),

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 APOSTROPHES = "'‘’ʼ′"
 DOUBLE_QUOTES = '"“”„″'
 DASHES = "-‐‑‒–—−"
-# Every character ``str.isspace`` accepts, plus the zero-width no-break space.
-_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u2028\u2029\u3000\ufeff"
+# Every character ``str.isspace`` accepts, plus the zero-width no-break space (a test checks the list).
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+              "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
 
 # One-to-one replacements keep offsets intact, so they are done with translate().
 _ONE_TO_ONE = str.maketrans(
     {**{c: "'" for c in APOSTROPHES}, **{c: '"' for c in DOUBLE_QUOTES},
-     **{c: "-" for c in DASHES}, **{c: " " for c in _WHITESPACE}}
+     **{c: "-" for c in DASHES}, **{c: " " for c in WHITESPACE}}
 )
 # Replacements that change length: "..." becomes "…" and a run of spaces one space.
 _CONTRACTIONS = re.compile(r" {2,}|\.\.\.")
