@@ -618,7 +618,7 @@ class _TermLinker:
         self.page = page
         self.paragraph_of = paragraph_of
         self.stash = stash
-        self.counts: dict[str, int] = {}
+        self.find = edition.find
         self.openings = edition.link_openings(page.glossary_href)
         self.paragraph: int | None = None
         self.raw_depth = 0  # how many inline raw-HTML tags are open at this point
@@ -665,46 +665,49 @@ class _TermLinker:
         return spans
 
     def _link(self, text: str) -> str:
-        """``text`` with a placeholder for each link in place of its form."""
+        """``text`` with a placeholder for each link in place of its form.
+
+        Each link is written as the serializer writes an element (attributes
+        in lexical order, escaped alike) and recorded for the glossary's
+        back-links, by entry; a page's links to an entry are numbered from 1.
+        """
         if "\x02" in text or self.raw_depth:
             spans = self._linkable_spans(text)
-            matches = [m for m in self.edition.find(text)
-                       if any(start <= m[0] and m[1] <= end for start, end in spans)]
+            matches = [m for m in self.find(text) if any(start <= m[0] and m[1] <= end for start, end in spans)]
         else:
-            matches = self.edition.find(text)
+            matches = self.find(text)
         if not matches:
             return text
+        modes, occurrences = self.edition.link_modes, self.page.occurrences
+        fragments, marker, paragraph = self.page.fragments, self.edition.fragment_marker, self.paragraph
         pieces: list[str] = []
         cursor = 0
-        modes = self.edition.link_modes
-        marker = self.edition.fragment_marker
-        links = self.page.fragments
         # Matches are FormMatch tuples, or plain tuples of the same fields from the worker.
         for start, end, entry_id in matches:
-            mode = modes[entry_id]
-            seen = self.counts.get(entry_id, 0)
-            if mode == "none" or (mode == "first" and seen):
+            links = occurrences.get(entry_id)
+            if links is None:  # the entry's first link on the page
+                if modes[entry_id] == "none":
+                    continue
+                links = occurrences[entry_id] = []
+                opening = self.openings.get(entry_id)
+                if opening is None:
+                    opening = self.openings[entry_id] = self.edition.link_opening(entry_id, self.page.glossary_href)
+            elif modes[entry_id] == "all":
+                opening = self.openings[entry_id]
+            else:
                 continue
-            links.append(self._link_html(entry_id, text[start:end], seen + 1))
-            pieces += (text[cursor:start], marker, str(len(links) - 1), "\x03")
+            ordinal = len(links) + 1
+            links.append((f"term-{entry_id}-{ordinal}", paragraph))
+            surface = text[start:end]
+            if "&" in surface or "<" in surface or ">" in surface:
+                surface = _escape_cdata(surface)
+            fragments.append(f"{opening[0]}{ordinal}{opening[1]}{surface}</a>")
+            pieces += (text[cursor:start], marker, str(len(fragments) - 1), "\x03")
             cursor = end
         if not pieces:
             return text
         pieces.append(text[cursor:])
         return "".join(pieces)
-
-    def _link_html(self, entry_id: str, surface: str, ordinal: int) -> str:
-        """The link as the serializer writes an element: attributes in lexical order, escaped alike."""
-        self.counts[entry_id] = ordinal
-        opening = self.openings.get(entry_id)
-        if opening is None:
-            opening = self.openings[entry_id] = self.edition.link_opening(entry_id, self.page.glossary_href)
-        link_id = f"term-{entry_id}-{ordinal}"
-        if ordinal == 1:
-            self.page.occurrences[entry_id] = [(link_id, self.paragraph)]
-        else:
-            self.page.occurrences[entry_id].append((link_id, self.paragraph))
-        return f"{opening[0]}{ordinal}{opening[1]}{_escape_cdata(surface)}</a>"
 
 
 class FragmentPostprocessor(Postprocessor):
