@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -125,19 +127,25 @@ def test_longest_overlapping_form_wins_even_when_it_starts_later() -> None:
 
 # -- linking on the element tree preserves the text ---------------------------------
 
-def _linked_html(forms: list[str], text: str) -> str:
+def _linked_html(forms: list[str], text: str, quotes: list[str] = (), link: str = "all") -> str:  # type: ignore[assignment]
+    """``text`` converted with an entry for each form and a note for each quote (its passage marked)."""
     import markdown
 
     from annotated_edition.edition import Edition, EditionExtension, PageContext
-    from annotated_edition.model import Annotations, GlossaryEntry
+    from annotated_edition.model import Annotations, GlossaryEntry, Note
     from annotated_edition.render import SnippetRenderer
 
     entries = {f"e{i}": GlossaryEntry(id=f"e{i}", term=form, definition="D.", forms=(form,), path="x.yml")
                for i, form in enumerate(dict.fromkeys(forms))}
-    edition = Edition(Annotations(entries=entries), SnippetRenderer([], {}), link_default="all")
+    notes = [Note(id=f"n{i}", quote=quote, note="N.", path="n.yml", line=1, column=1)
+             for i, quote in enumerate(quotes)]
+    edition = Edition(Annotations(entries=entries, notes={"index.md": notes}), SnippetRenderer([], {}),
+                      link_default=link)
     extension = EditionExtension(edition)
-    extension.start_page(PageContext(src_path="index.md", glossary_href="glossary.html", paragraph_numbers=False))
-    return markdown.Markdown(extensions=[extension]).convert(text)
+    extension.start_page(PageContext(src_path="index.md", glossary_href="glossary.html", paragraph_numbers=False,
+                                     notes=notes))
+    html = markdown.Markdown(extensions=[extension]).convert(text)
+    return re.sub(r'title="[0-9a-f]{16}:', 'title="TOKEN:', html)
 
 
 @settings(max_examples=80, deadline=None)
@@ -163,6 +171,101 @@ def test_linking_preserves_the_text_and_links_whole_words_only(forms: list[str],
             assert not is_word_char(before[-1])
         if isinstance(after, str) and after and is_word_char(surface[-1]):
             assert not is_word_char(after[0])
+
+
+def _reading(html: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """The page's words without note references and notes section, and each link's (start, end, entry) in them."""
+    from bs4 import BeautifulSoup, NavigableString
+
+    soup = BeautifulSoup(html, "html.parser")
+    for hidden in soup.select("sup.edition-note-ref, section.edition-notes"):
+        hidden.decompose()
+    text, links = "", []
+    for node in soup.descendants:
+        if isinstance(node, NavigableString):
+            text += str(node)
+        elif node.name == "a" and "edition-term" in (node.get("class") or []):
+            links.append((len(text), len(text) + len(node.get_text()), node["data-term"]))
+    return text.rstrip(), links  # the notes section's line break
+
+
+PASSAGE_WORDS = ["cholo", "cholos", "Lima", "Limaville", "caviar", "Socialist", "Party", "the", "a", "b", "x"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(forms=st.lists(st.sampled_from(["cholo", "Lima", "caviar", "Socialist Party", "the Socialist", "a b", "x"]),
+                      min_size=1, max_size=4),
+       words=st.lists(st.sampled_from(PASSAGE_WORDS), min_size=2, max_size=20),
+       cuts=st.lists(st.tuples(st.integers(0, 19), st.integers(1, 6), st.integers(0, 5), st.integers(0, 5)),
+                     max_size=3),
+       link=st.sampled_from(["first", "all"]))
+@example(forms=["Lima"], words=["Visit", "Limaville", "today"], cuts=[(0, 2, 0, 4)], link="first")
+@example(forms=["Socialist Party"], words=["met", "the", "Socialist", "Party", "today"], cuts=[(3, 2, 0, 0)],
+         link="first")
+def test_marked_passages_change_no_link(forms: list[str], words: list[str], cuts: list[tuple[int, int, int, int]],
+                                        link: str) -> None:
+    """Notes whose passages begin or end anywhere, even inside a word or a form, link the same forms, whole
+    words only, and the reader's text is the same."""
+    text = " ".join(words)
+    quotes = []
+    for first, count, trim_start, trim_end in cuts:  # a run of words, maybe cut inside its first and last word
+        run = " ".join(words[first:first + count])
+        quote = run[min(trim_start, len(run) // 2):len(run) - min(trim_end, len(run) // 2)].strip()
+        if quote and quote not in quotes:
+            quotes.append(quote)
+    plain_text, plain_links = _reading(_linked_html(forms, text, link=link))
+    marked = _linked_html(forms, text, quotes, link=link)
+    marked_text, marked_links = _reading(marked)
+    assert marked_text == plain_text
+    assert [(start, end, entry) for start, end, entry in marked_links] == plain_links
+    for start, end, _ in marked_links:
+        assert start == 0 or not (is_word_char(marked_text[start - 1]) and is_word_char(marked_text[start]))
+        assert end == len(marked_text) or not (is_word_char(marked_text[end]) and is_word_char(marked_text[end - 1]))
+    assert "<mark" not in marked or all(re.findall(r"<mark[^>]*>(.+?)</mark>", marked))  # no empty mark
+    assert "\x02" not in marked
+
+
+@pytest.mark.parametrize("forms, quote, source, expected", [
+    # A passage that begins or ends inside a word: the form is not whole there.
+    (["Lima"], "Visit Lima", "Visit Limaville today.",
+     '<p><mark class="edition-quote" data-note="n0">Visit Lima</mark>{ref}ville today.</p>'),
+    # A passage that begins inside a form: the mark is cut at the link's edge, as the elements nest.
+    (["Socialist Party"], "Party today", "We met the Socialist Party today.",
+     '<p>We met the {link}Socialist <mark class="edition-quote" data-note="n0">Party</mark></a>'
+     '<mark class="edition-quote" data-note="n0"> today</mark>{ref}.</p>'),
+    # One that ends inside a form: its reference follows the link.
+    (["Socialist Party"], "met the Socialist", "We met the Socialist Party today.",
+     '<p>We <mark class="edition-quote" data-note="n0">met the </mark>{link}'
+     '<mark class="edition-quote" data-note="n0">Socialist</mark> Party</a>{ref} today.</p>'),
+    # One inside a form.
+    (["Socialist Party"], "Socialist", "We met the Socialist Party today.",
+     '<p>We met the {link}<mark class="edition-quote" data-note="n0">Socialist</mark> Party</a>{ref} today.</p>'),
+    # A form inside a passage: the link sits in the mark.
+    (["Socialist Party"], "the Socialist Party", "We met the Socialist Party today.",
+     '<p>We met <mark class="edition-quote" data-note="n0">the {link}Socialist Party</a></mark>{ref} today.</p>'),
+])
+def test_a_passage_edge_inside_a_form(forms: list[str], quote: str, source: str, expected: str) -> None:
+    link = ('<a class="edition-term" data-term="e0" href="glossary.html#e0" id="term-e0-1" title="TOKEN:e0">')
+    ref = ('<sup class="edition-note-ref" id="note-ref-n0"><a aria-label="Editorial note 1" class="footnote-ref" '
+           'href="#note-n0">1</a></sup>')
+    html = _linked_html(forms, source, [quote], link="first")
+    assert html.split("\n")[0] == expected.format(link=link, ref=ref)
+
+
+def test_another_conversion_during_the_page_does_not_use_up_its_first_links() -> None:
+    """A hook that converts Markdown with the site's extensions while the page is current (a summary, say)."""
+    import markdown
+
+    from annotated_edition.edition import Edition, EditionExtension, PageContext
+    from annotated_edition.model import Annotations, GlossaryEntry
+    from annotated_edition.render import SnippetRenderer
+
+    entry = GlossaryEntry(id="lima", term="Lima", definition="D.", forms=("Lima",), path="x.yml")
+    extension = EditionExtension(Edition(Annotations(entries={"lima": entry}), SnippetRenderer([], {})))
+    extension.start_page(PageContext(src_path="index.md", glossary_href="g.html", paragraph_numbers=False))
+    markdown.Markdown(extensions=[extension]).convert("A summary about Lima.")
+    page = markdown.Markdown(extensions=[extension]).convert("The city of Lima is big.")
+    assert 'id="term-lima-1"' in page and ">Lima</a>" in page
 
 
 # -- the matcher against a brute-force reference ------------------------------------

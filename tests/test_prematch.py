@@ -26,6 +26,9 @@ from editions import Edition, configure
 
 pytestmark = pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "fork")),
                                 reason="a worker needs os.fork (Linux)")
+needs_a_second_core = pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="a build converts pages a second time only with a core to spare")
 
 FORMS = [("caviar", "caviar"), ("cholo", "cholo"), ("cholo", "cholos"), ("lima", "Lima"), ("cgtp", "CGTP")]
 PAGES = {
@@ -101,6 +104,7 @@ def test_a_page_this_process_has_reached_is_not_matched_ahead() -> None:
         feed.close()
 
 
+@needs_a_second_core
 def test_a_page_rewritten_by_another_plugin_links_as_without_a_worker(tmp_path: Path) -> None:
     """The worker reads the files; a plugin changes a page's Markdown: its texts are scanned here."""
 
@@ -248,6 +252,7 @@ print(fed, alive() is None)
 """
 
 
+@needs_a_second_core
 def test_the_edition_is_freed_when_the_build_lets_go_of_it(tmp_path: Path) -> None:
     """No reference cycle through the worker's work keeps the edition for the collector (or the exit)."""
     made = Edition(tmp_path)

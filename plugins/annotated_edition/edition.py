@@ -9,6 +9,7 @@ anchors notes and links terms.  Nothing here imports MkDocs.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import html
@@ -176,12 +177,13 @@ class Edition:
         Python-Markdown removes STX (``\\x02``) from the source, so no page
         text holds one: like its own raw-HTML placeholders, it is unforgeable.
         """
-        self.placeholders = re.compile(f"\x02(?:wzxhzdk:(\\d+)|{self._token}:\\d+)\x03")
-        """Python-Markdown's raw-HTML placeholders (group 1: the stash index) and the edition's own."""
+        self.fragment_placeholder = re.compile(re.escape(self.fragment_marker) + "\\d+\x03")
+        """A whole placeholder of the edition's own."""
         snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
         # The worker's work refers to the notes, not to the edition: no reference cycle keeps the
         # edition alive once the build lets go of it (on_post_build).
-        feed = (MatchFeed(self.matcher, pages, read_page, renderer.new_markdown,
+        self._scanner = PlaceholderAwareMatcher(self.matcher, self.fragment_marker, self.fragment_placeholder)
+        feed = (MatchFeed(self._scanner, pages, read_page, renderer.new_markdown,
                           functools.partial(_mark_page_passages, annotations.notes, self.fragment_marker))
                 if pages and read_page is not None and self.matcher.size
                 and worth_matching_ahead(*renderer.extensions) else None)
@@ -220,7 +222,7 @@ class Edition:
         """
         found = self._feed.find(text) if self._feed is not None else None
         if found is None:
-            return self.matcher.find(text)
+            return self._scanner.find(text)
         self.found_ahead += 1
         return found
 
@@ -370,6 +372,52 @@ class Edition:
         return searchable_html(content)
 
 
+class PlaceholderAwareMatcher:
+    """Finds forms in a text that may hold the edition's placeholders (marks and note references).
+
+    A placeholder is not text: forms are found in the text without them,
+    so that the whole-word rule sees the words the reader sees, and each
+    match is mapped back to the text, as tightly as it goes (placeholders at
+    its edges stay outside it; those inside, where a passage begins or ends
+    in the middle of a form, are in it).  Python-Markdown's raw-HTML
+    placeholders stay in the text, as they always were.  The worker matches
+    with the same rule (:class:`~.prematch.MatchFeed`).
+    """
+
+    def __init__(self, matcher: FormMatcher, marker: str, placeholder: re.Pattern[str]) -> None:
+        self.matcher = matcher
+        self.marker = marker
+        self.placeholder = placeholder
+        self.size = matcher.size
+
+    def find(self, text: str) -> Sequence[tuple[int, int, str]]:
+        """``(start, end, entry_id)`` of every form occurrence to link in ``text``, in text offsets."""
+        if self.marker not in text:
+            return self.matcher.find(text)
+        pieces: list[str] = []
+        clean_starts: list[int] = []  # where each piece of text begins without the placeholders
+        text_starts: list[int] = []   # and in the text
+        clean_length = cursor = 0
+        for placeholder in self.placeholder.finditer(text):
+            if placeholder.start() > cursor:
+                pieces.append(text[cursor:placeholder.start()])
+                clean_starts.append(clean_length)
+                text_starts.append(cursor)
+                clean_length += placeholder.start() - cursor
+            cursor = placeholder.end()
+        if cursor < len(text):
+            pieces.append(text[cursor:])
+            clean_starts.append(clean_length)
+            text_starts.append(cursor)
+        found = []
+        for start, end, entry_id in self.matcher.find("".join(pieces)):
+            first = bisect.bisect_right(clean_starts, start) - 1       # the piece the match begins in
+            last = bisect.bisect_right(clean_starts, end - 1) - 1      # and the one it ends in
+            found.append((text_starts[first] + start - clean_starts[first],
+                          text_starts[last] + end - clean_starts[last], entry_id))
+        return found
+
+
 def _attribute(text: str) -> str:
     """``text`` escaped for a double-quoted attribute (``&``, ``<``, ``>`` and ``"``)."""
     return html.escape(text, quote=False).replace('"', "&quot;")
@@ -417,10 +465,10 @@ class EditionTreeprocessor(Treeprocessor):
         numbered = self._number_paragraphs(root, page) if page.paragraph_numbers else []
         # Passages first: term links are then placeholders in the text (see _TermLinker), and a link
         # in a marked passage sits in its <mark>.
-        anchors = self._anchor_notes(root, page, edition) if page.notes else []
+        anchors, marks = self._anchor_notes(root, page, edition) if page.notes else ([], MarkPlaceholders())
         if page.link_terms and edition.matcher.size:
             paragraph_of = {id(element): number for element, number, _ in numbered}
-            _TermLinker(edition, page, paragraph_of, self.md.htmlStash.rawHtmlBlocks).walk(root)
+            _TermLinker(edition, page, paragraph_of, self.md.htmlStash.rawHtmlBlocks, marks).walk(root)
         # The numbers and the notes section last, as placeholders (see _TermLinker) that nothing above
         # should see: a quotation skips numbers, and forms are never found in them.
         marker = edition.fragment_marker
@@ -463,7 +511,8 @@ class EditionTreeprocessor(Treeprocessor):
 
     # -- notes ---------------------------------------------------------------
 
-    def _anchor_notes(self, root: etree.Element, page: PageContext, edition: Edition) -> list[Anchor]:
+    def _anchor_notes(self, root: etree.Element, page: PageContext,
+                      edition: Edition) -> tuple[list[Anchor], MarkPlaceholders]:
         flat = flatten_for_quotes(root)
         # Where the worker has anchored this very text already (every note found), its anchors.
         places = edition.passages_found_ahead(page.src_path, flat.text)
@@ -472,9 +521,9 @@ class EditionTreeprocessor(Treeprocessor):
         else:
             anchors, problems = anchor_passages(flat, page.notes, self.md.htmlStash.rawHtmlBlocks)
             page.problems.extend(problems)
-        mark_anchors(flat, anchors, page.fragments, edition.fragment_marker)
+        marks = mark_anchors(flat, anchors, page.fragments, edition.fragment_marker)
         page.anchored.extend(a.note.id for a in anchors)
-        return anchors
+        return anchors, marks
 
     @staticmethod
     def _notes_section(anchors: Sequence[Anchor], page: PageContext, edition: Edition) -> str:
@@ -539,7 +588,17 @@ def anchor_passages(flat: FlatText, notes: Sequence[Note],
     return anchors, problems
 
 
-def mark_anchors(flat: FlatText, anchors: Sequence[Anchor], fragments: list[str], marker: str) -> None:
+@dataclass
+class MarkPlaceholders:
+    """The placeholders of a page's marks and note references, for links that cross a passage's edge."""
+
+    closing: str = ""                                          # every mark's end
+    note_of_opening: dict[str, str] = field(default_factory=dict)  # a mark's start -> its note
+    opening_of_note: dict[str, str] = field(default_factory=dict)  # a note -> a start of its mark
+    references: set[str] = field(default_factory=set)
+
+
+def mark_anchors(flat: FlatText, anchors: Sequence[Anchor], fragments: list[str], marker: str) -> MarkPlaceholders:
     """Wrap each passage (``anchors`` in reading order) in marks, then the note's reference.
 
     They go into the texts as placeholders (``marker``, the number of their
@@ -547,27 +606,34 @@ def mark_anchors(flat: FlatText, anchors: Sequence[Anchor], fragments: list[str]
     ``<mark class="edition-quote" data-note="ID">`` and
     ``<sup class="edition-note-ref" id="note-ref-ID"><a aria-label="Editorial
     note N" class="footnote-ref" href="#note-ID">N</a></sup>``, written as
-    the serializer would write them.
+    the serializer would write them.  Returns which placeholder is which.
     """
+    marks = MarkPlaceholders()
     if not anchors:
-        return
+        return marks
     number = {a.note.id: i for i, a in enumerate(anchors, start=1)}
 
     def placeholder(html: str) -> str:
         fragments.append(html)
         return f"{marker}{len(fragments) - 1}\x03"
 
-    closing = placeholder("</mark>")
+    marks.closing = placeholder("</mark>")
 
     def opening(note: Note) -> str:
-        return placeholder(f'<mark class="edition-quote" data-note="{_escape_attrib_html(note.id)}">')
+        made = placeholder(f'<mark class="edition-quote" data-note="{_escape_attrib_html(note.id)}">')
+        marks.note_of_opening[made] = note.id
+        marks.opening_of_note[note.id] = made
+        return made
 
     def reference(note: Note) -> str:
         escaped, shown = _escape_attrib_html(note.id), number[note.id]
-        return placeholder(f'<sup class="edition-note-ref" id="note-ref-{escaped}"><a aria-label="Editorial note '
+        made = placeholder(f'<sup class="edition-note-ref" id="note-ref-{escaped}"><a aria-label="Editorial note '
                            f'{shown}" class="footnote-ref" href="#note-{escaped}">{shown}</a></sup>')
+        marks.references.add(made)
+        return made
 
-    wrap(flat, anchors, opening, closing, reference)
+    wrap(flat, anchors, opening, marks.closing, reference)
+    return marks
 
 
 def flatten_for_quotes(root: etree.Element) -> FlatText:
@@ -613,15 +679,18 @@ class _TermLinker:
     """
 
     def __init__(self, edition: Edition, page: PageContext, paragraph_of: dict[int, int],
-                 stash: Sequence[object]) -> None:
+                 stash: Sequence[object], marks: MarkPlaceholders | None = None) -> None:
         self.edition = edition
         self.page = page
         self.paragraph_of = paragraph_of
         self.stash = stash
+        self.marks = marks if marks is not None else MarkPlaceholders()
         self.find = edition.find
+        self.counts: dict[str, int] = {}  # this conversion's links to each entry (another may share the page)
         self.openings = edition.link_openings(page.glossary_href)
         self.paragraph: int | None = None
         self.raw_depth = 0  # how many inline raw-HTML tags are open at this point
+        self._link_end = ""  # the placeholder of `</a>`, for links that cross a passage's edge
 
     def walk(self, root: etree.Element) -> None:
         for child in list(root):
@@ -650,15 +719,13 @@ class _TermLinker:
                 child.tail = self._link(child.tail)
 
     def _linkable_spans(self, text: str) -> list[tuple[int, int]]:
-        """Stretches of ``text`` outside raw HTML and placeholders (what inline raw tags enclose is raw too)."""
+        """Stretches of ``text`` outside raw HTML (placeholders and what inline tags enclose)."""
         spans: list[tuple[int, int]] = []
         cursor = 0
-        for placeholder in self.edition.placeholders.finditer(text):
+        for placeholder in PLACEHOLDER.finditer(text):
             if self.raw_depth == 0 and placeholder.start() > cursor:
                 spans.append((cursor, placeholder.start()))
-            stashed = placeholder.group(1)  # raw HTML; the edition's own (marks, references) open nothing
-            if stashed is not None:
-                self.raw_depth = max(0, self.raw_depth + _tag_effect(self.stash, int(stashed)))
+            self.raw_depth = max(0, self.raw_depth + _tag_effect(self.stash, int(placeholder.group(1))))
             cursor = placeholder.end()
         if self.raw_depth == 0 and cursor < len(text):
             spans.append((cursor, len(text)))
@@ -678,36 +745,95 @@ class _TermLinker:
             matches = self.find(text)
         if not matches:
             return text
-        modes, occurrences = self.edition.link_modes, self.page.occurrences
+        modes, counts, occurrences = self.edition.link_modes, self.counts, self.page.occurrences
         fragments, marker, paragraph = self.page.fragments, self.edition.fragment_marker, self.paragraph
         pieces: list[str] = []
         cursor = 0
+        crossed = False
         # Matches are FormMatch tuples, or plain tuples of the same fields from the worker.
         for start, end, entry_id in matches:
-            links = occurrences.get(entry_id)
-            if links is None:  # the entry's first link on the page
-                if modes[entry_id] == "none":
-                    continue
-                links = occurrences[entry_id] = []
-                opening = self.openings.get(entry_id)
-                if opening is None:
-                    opening = self.openings[entry_id] = self.edition.link_opening(entry_id, self.page.glossary_href)
-            elif modes[entry_id] == "all":
-                opening = self.openings[entry_id]
-            else:
+            mode = modes[entry_id]
+            seen = counts.get(entry_id, 0)
+            if mode == "none" or (mode == "first" and seen):
                 continue
-            ordinal = len(links) + 1
-            links.append((f"term-{entry_id}-{ordinal}", paragraph))
+            ordinal = counts[entry_id] = seen + 1
+            opening = self.openings.get(entry_id)
+            if opening is None:
+                opening = self.openings[entry_id] = self.edition.link_opening(entry_id, self.page.glossary_href)
+            occurrences.setdefault(entry_id, []).append((f"term-{entry_id}-{ordinal}", paragraph))
             surface = text[start:end]
-            if "&" in surface or "<" in surface or ">" in surface:
-                surface = _escape_cdata(surface)
-            fragments.append(f"{opening[0]}{ordinal}{opening[1]}{surface}</a>")
-            pieces += (text[cursor:start], marker, str(len(fragments) - 1), "\x03")
+            pieces.append(text[cursor:start])
+            if marker in surface:  # a passage begins or ends inside the form
+                fragments.append(f"{opening[0]}{ordinal}{opening[1]}")
+                pieces.append(self._crossing_link(text, start, end, f"{marker}{len(fragments) - 1}\x03"))
+                crossed = True
+            else:
+                if "&" in surface or "<" in surface or ">" in surface:
+                    surface = _escape_cdata(surface)
+                fragments.append(f"{opening[0]}{ordinal}{opening[1]}{surface}</a>")
+                pieces += (marker, str(len(fragments) - 1), "\x03")
             cursor = end
         if not pieces:
             return text
         pieces.append(text[cursor:])
+        linked = "".join(pieces)
+        return self._without_empty_marks(linked) if crossed else linked
+
+    def _crossing_link(self, text: str, start: int, end: int, link_start: str) -> str:
+        """A link whose form a passage's edge cuts: as the elements would nest.
+
+        Marks open where the link begins are closed before it and opened
+        again inside it; marks open where it ends are closed inside it and
+        opened again after it; a note reference inside it goes after it (a
+        reference is a link, never inside one).  The link's text stays in
+        the tree's text, for the serializer to escape.
+        """
+        marks = self.marks
+        if not self._link_end:
+            self.page.fragments.append("</a>")
+            self._link_end = f"{self.edition.fragment_marker}{len(self.page.fragments) - 1}\x03"
+        placeholders = list(self.edition.fragment_placeholder.finditer(text))
+        open_notes: list[str] = []
+        for placeholder in placeholders:  # the marks open where the link begins
+            if placeholder.start() >= start:
+                break
+            self._follow(placeholder.group(), open_notes)
+        pieces = [marks.closing] * len(open_notes) + [link_start]
+        pieces += [marks.opening_of_note[note] for note in open_notes]
+        moved: list[str] = []
+        cursor = start
+        for placeholder in placeholders:
+            if placeholder.start() < start or placeholder.start() >= end:
+                continue
+            pieces.append(text[cursor:placeholder.start()])
+            if placeholder.group() in marks.references:
+                moved.append(placeholder.group())
+            else:
+                pieces.append(placeholder.group())
+                self._follow(placeholder.group(), open_notes)
+            cursor = placeholder.end()
+        pieces.append(text[cursor:end])
+        pieces += [marks.closing] * len(open_notes) + [self._link_end] + moved
+        pieces += [marks.opening_of_note[note] for note in open_notes]
         return "".join(pieces)
+
+    def _follow(self, placeholder: str, open_notes: list[str]) -> None:
+        """Keep ``open_notes`` (the marks open at this point) in step with one placeholder."""
+        note = self.marks.note_of_opening.get(placeholder)
+        if note is not None:
+            open_notes.append(note)
+        elif placeholder == self.marks.closing and open_notes:
+            open_notes.pop()
+
+    def _without_empty_marks(self, text: str) -> str:
+        """Drop a mark opened and closed at once (where a link's edge met a passage's)."""
+        marks = self.marks
+        empty = re.compile(f"({self.edition.fragment_placeholder.pattern}){re.escape(marks.closing)}")
+        while True:
+            cleaned = empty.sub(lambda m: "" if m.group(1) in marks.note_of_opening else m.group(0), text)
+            if cleaned == text:
+                return text
+            text = cleaned
 
 
 class FragmentPostprocessor(Postprocessor):

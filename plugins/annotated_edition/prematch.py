@@ -28,7 +28,7 @@ import struct
 import time
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 try:
     import fcntl
@@ -38,7 +38,6 @@ except ImportError:  # pragma: no cover - Windows: no worker, no feed
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-from .matcher import FormMatch, FormMatcher
 
 _FRAME = struct.Struct("I")  # the length of each pickled frame that follows in the pipe
 _FRAME_LIMIT = getattr(select, "PIPE_BUF", 512) - _FRAME.size
@@ -59,6 +58,12 @@ PURE_EXTENSIONS = frozenset({
     "pymdownx.smartsymbols", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.tilde",
     "material.extensions.emoji",
 })
+
+
+class Finder(Protocol):
+    """What finds the forms in a text (the edition's matcher, which knows its placeholders)."""
+
+    def find(self, text: str) -> Sequence[tuple[int, int, str]]: ...
 
 
 def worth_matching_ahead(extensions: Sequence[Any], configs: dict[str, Any]) -> bool:
@@ -99,7 +104,7 @@ class MatchFeed:
     the worker's part, the other methods this process's.
     """
 
-    def __init__(self, matcher: FormMatcher, pages: Sequence[str], read_page: Callable[[str], str],
+    def __init__(self, matcher: Finder, pages: Sequence[str], read_page: Callable[[str], str],
                  new_markdown: Callable[[], markdown.Markdown],
                  prepare: Callable[[str, etree.Element, markdown.Markdown], dict[Any, Any]] | None = None) -> None:
         self._matcher = matcher
@@ -229,7 +234,7 @@ class MatchFeed:
             index += 1
         os.close(self._write_end)
 
-    def _send(self, found: dict[str, list[FormMatch]]) -> bool:
+    def _send(self, found: dict[Any, Sequence[Any]]) -> bool:
         """Write ``found`` as frames that each fit a pipe's atomic write; False if the parent stopped reading."""
         # Plain tuples: a named tuple's class is looked up and called for each one unpickled.
         items = [(key, [tuple(match) for match in matches]) for key, matches in found.items()
@@ -268,13 +273,13 @@ class MatchFeed:
 class _Recorder(Treeprocessor):
     """Finds the glossary forms of every text and tail of a converted page (in the worker)."""
 
-    def __init__(self, md: markdown.Markdown, matcher: FormMatcher,
+    def __init__(self, md: markdown.Markdown, matcher: Finder,
                  prepare: Callable[[str, etree.Element, markdown.Markdown], dict[Any, Any]] | None) -> None:
         super().__init__(md)
         self.matcher = matcher
         self.prepare = prepare
         self.page = ""
-        self.found: dict[str, list[FormMatch]] = {}
+        self.found: dict[Any, Sequence[Any]] = {}
 
     def run(self, root: etree.Element) -> Any:
         found = self.found
