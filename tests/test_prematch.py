@@ -18,7 +18,7 @@ import pytest
 
 from annotated_edition import background
 from annotated_edition.background import SWITCH as BACKGROUND_SWITCH
-from annotated_edition.edition import mark_passages
+from annotated_edition.edition import anchor_passages, flatten_for_quotes, mark_anchors
 from annotated_edition.matcher import Form, FormMatcher
 from annotated_edition.model import Note
 from annotated_edition.prematch import MatchFeed
@@ -44,8 +44,10 @@ Prepare = Callable[[str, etree.Element, markdown.Markdown], dict]
 def _mark_a_passage(page: str, root: etree.Element, md: markdown.Markdown) -> dict:
     """As the treeprocessor does before linking: a note's passage in marks, which splits texts."""
     note = Note(id="n1", quote="left of Lima, page", note="N.", path=f"notes/{page}", line=1, column=1)
-    anchors, problems = mark_passages(root, [note], md.htmlStash.rawHtmlBlocks, [], "\x02test:")
+    flat = flatten_for_quotes(root)
+    anchors, problems = anchor_passages(flat, [note], md.htmlStash.rawHtmlBlocks)
     assert anchors and not problems
+    mark_anchors(flat, anchors, [], "\x02test:")
     return {}
 
 

@@ -44,8 +44,8 @@ NOTES_TITLE_ID = "edition-notes-title"
 NOTES_SECTION_START = f'<section aria-labelledby="{NOTES_TITLE_ID}" class="edition-notes">'
 TREEPROCESSOR_PRIORITY = -10
 """After MkDocs' `relpath` (0): term links carry ready relative URLs and are not re-validated."""
-LINK_POSTPROCESSOR_PRIORITY = 25
-"""After Python-Markdown's raw HTML (30), before `&` substitution (20), which then reaches link texts too."""
+FRAGMENT_POSTPROCESSOR_PRIORITY = 25
+"""After Python-Markdown's raw HTML (30), before `&` substitution (20), which then reaches the fragments too."""
 
 
 @dataclass
@@ -62,7 +62,7 @@ class PageContext:
     """Each linked entry's links, entries in first-seen order: (the link's id, its paragraph number or None)."""
     problems: list[Problem] = field(default_factory=list)
     anchored: list[str] = field(default_factory=list)        # note ids in reading order
-    fragments: list[str] = field(default_factory=list)       # HTML by placeholder number: term links, numbers
+    fragments: list[str] = field(default_factory=list)       # the edition's HTML, by placeholder number
 
 
 _SEARCH_NOISE = re.compile(
@@ -180,9 +180,9 @@ class Edition:
         self.fragment_placeholder = re.compile(re.escape(self.fragment_marker) + "\\d+\x03")
         """A whole placeholder of the edition's own."""
         snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
+        self._scanner = PlaceholderAwareMatcher(self.matcher, self.fragment_marker, self.fragment_placeholder)
         # The worker's work refers to the notes, not to the edition: no reference cycle keeps the
         # edition alive once the build lets go of it (on_post_build).
-        self._scanner = PlaceholderAwareMatcher(self.matcher, self.fragment_marker, self.fragment_placeholder)
         feed = (MatchFeed(self._scanner, pages, read_page, renderer.new_markdown,
                           functools.partial(_mark_page_passages, annotations.notes, self.fragment_marker))
                 if pages and read_page is not None and self.matcher.size
@@ -218,7 +218,8 @@ class Edition:
     def find(self, text: str) -> Sequence[tuple[int, int, str]]:
         """Every form occurrence to link in ``text`` (found ahead by the worker, or scanned now).
 
-        ``(start, end, entry_id)``: a :class:`~.matcher.FormMatch`, or a plain tuple from the worker.
+        ``(start, end, entry_id)``, in the text's offsets (see :class:`PlaceholderAwareMatcher`): a
+        :class:`~.matcher.FormMatch`, or a plain tuple from the worker.
         """
         found = self._feed.find(text) if self._feed is not None else None
         if found is None:
@@ -388,7 +389,6 @@ class PlaceholderAwareMatcher:
         self.matcher = matcher
         self.marker = marker
         self.placeholder = placeholder
-        self.size = matcher.size
 
     def find(self, text: str) -> Sequence[tuple[int, int, str]]:
         """``(start, end, entry_id)`` of every form occurrence to link in ``text``, in text offsets."""
@@ -447,7 +447,7 @@ class EditionExtension(markdown.Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         md.treeprocessors.register(EditionTreeprocessor(md, self), "annotated_edition", TREEPROCESSOR_PRIORITY)
         md.postprocessors.register(FragmentPostprocessor(md, self), "annotated_edition_fragments",
-                                   LINK_POSTPROCESSOR_PRIORITY)
+                                   FRAGMENT_POSTPROCESSOR_PRIORITY)
 
 
 class EditionTreeprocessor(Treeprocessor):
@@ -649,15 +649,6 @@ def passages_key(page: str, flat_text: str) -> tuple[str, str, bytes]:
     """
     digest = hashlib.blake2b(flat_text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
     return ("passages", page, digest)
-
-
-def mark_passages(root: etree.Element, notes: Sequence[Note], stash: Sequence[object], fragments: list[str],
-                  marker: str) -> tuple[list[Anchor], list[Problem]]:
-    """Find and mark each note's passage in the page under ``root`` (see :func:`anchor_passages`)."""
-    flat = flatten_for_quotes(root)
-    anchors, problems = anchor_passages(flat, notes, stash)
-    mark_anchors(flat, anchors, fragments, marker)
-    return anchors, problems
 
 
 def _is_raw_html_paragraph(element: etree.Element) -> bool:
