@@ -99,6 +99,8 @@ def test_the_worker_sends_the_anchors_a_search_here_finds(monkeypatch: pytest.Mo
     from annotated_edition.render import SnippetRenderer
 
     monkeypatch.setenv(BACKGROUND_SWITCH, "always")
+    # Other tests' servers may still run threads here; this test's work is fork-safe.
+    monkeypatch.setattr(background, "possible", lambda: True)
     notes = {page: [Note(id="n1", quote=f"left of Lima, page {index}", note="N.", path=f"notes/{page}", line=1,
                          column=1)] for index, page in enumerate(PAGES)}
     entries = {"lima": GlossaryEntry(id="lima", term="Lima", definition="The capital.", forms=("Lima",),
