@@ -532,9 +532,10 @@ class EditionTreeprocessor(Treeprocessor):
         Each note's body is a comment: rendered on another core meanwhile, it
         is filled in by :meth:`Edition.finish_html`.
         """
+        # Ids and types are checked by the schema; escaped all the same, as the serializer would.
         items = "".join(
-            f'<li class="edition-note edition-note--{anchor.note.type}" id="note-{anchor.note.id}">'
-            f'<div class="edition-note__body">'
+            f'<li class="edition-note edition-note--{_escape_attrib_html(anchor.note.type)}" '
+            f'id="note-{_escape_attrib_html(anchor.note.id)}"><div class="edition-note__body">'
             f'<!--{edition.note_placeholder(page.src_path, anchor.note.id, number)}--></div></li>'
             for number, anchor in enumerate(anchors, start=1))
         return (f'{NOTES_SECTION_START}<h2 class="edition-notes__title" id="{NOTES_TITLE_ID}">{NOTES_TITLE}</h2>'
