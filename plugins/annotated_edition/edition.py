@@ -34,8 +34,10 @@ from .render import Rendered, RenderJob, SnippetRenderer
 # The SPEC's list (headings, links, code, pre, abbr), plus elements that are code-like, defining or not text.
 NEVER_LINKED = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "abbr", "kbd", "samp",
                           "script", "style", "textarea", "button", "svg", "math", "dfn", "var"})
-HIDDEN_FROM_QUOTES = frozenset({"headerlink", "edition-pnum", "footnote-ref"})
-_NOT_LINKED_CLASSES = frozenset({"edition-pnum", "edition-notes", "headerlink"})
+# (The edition's own numbers, references and notes section are never elements in the tree: see
+# _TermLinker.  Quotations and links never meet them.)
+HIDDEN_FROM_QUOTES = frozenset({"headerlink", "footnote-ref"})
+_NOT_LINKED_CLASSES = frozenset({"headerlink"})
 NOTE_TYPE_LABELS = {"context": "Context", "translation": "Translation", "correction": "Correction",
                     "citation": "Citation"}
 NOTES_TITLE = "Editorial notes"

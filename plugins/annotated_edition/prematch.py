@@ -104,10 +104,10 @@ class MatchFeed:
     the worker's part, the other methods this process's.
     """
 
-    def __init__(self, matcher: Finder, pages: Sequence[str], read_page: Callable[[str], str],
+    def __init__(self, finder: Finder, pages: Sequence[str], read_page: Callable[[str], str],
                  new_markdown: Callable[[], markdown.Markdown],
                  prepare: Callable[[str, etree.Element, markdown.Markdown], dict[Any, Any]] | None = None) -> None:
-        self._matcher = matcher
+        self._finder = finder
         self._prepare = prepare
         self._pages = list(pages)
         self._index = {page: index for index, page in enumerate(self._pages)}
@@ -214,7 +214,7 @@ class MatchFeed:
         self._sent: set[str] = set()  # texts already sent for an earlier page ("\n", "), ")
         logging.disable(logging.CRITICAL)  # the build's process reports what the pages say, once
         md = self._new_markdown()
-        recorder = _Recorder(md, self._matcher, self._prepare)
+        recorder = _Recorder(md, self._finder, self._prepare)
         md.treeprocessors.register(recorder, "annotated_edition_prematch", -10)
         index = 0
         while index < len(self._pages) and not parent_waits():
@@ -273,10 +273,10 @@ class MatchFeed:
 class _Recorder(Treeprocessor):
     """Finds the glossary forms of every text and tail of a converted page (in the worker)."""
 
-    def __init__(self, md: markdown.Markdown, matcher: Finder,
+    def __init__(self, md: markdown.Markdown, finder: Finder,
                  prepare: Callable[[str, etree.Element, markdown.Markdown], dict[Any, Any]] | None) -> None:
         super().__init__(md)
-        self.matcher = matcher
+        self.finder = finder
         self.prepare = prepare
         self.page = ""
         self.found: dict[Any, Sequence[Any]] = {}
@@ -288,5 +288,5 @@ class _Recorder(Treeprocessor):
         for element in root.iter():
             for text in (element.text, element.tail):
                 if text and text not in found:
-                    found[text] = self.matcher.find(text)
+                    found[text] = self.finder.find(text)
         return None
