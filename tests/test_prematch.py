@@ -1,4 +1,4 @@
-"""Matches found ahead on the render worker (prematch.MatchFeed) are the matches a scan here finds."""
+"""Pages edited ahead on the render worker (prematch.PageFeed) are edited as this process edits them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as etree
-from collections.abc import Callable
 from pathlib import Path
 
 import markdown
@@ -18,10 +17,9 @@ import pytest
 
 from annotated_edition import background
 from annotated_edition.background import SWITCH as BACKGROUND_SWITCH
-from annotated_edition.edition import anchor_passages, flatten_for_quotes, mark_anchors
 from annotated_edition.matcher import Form, FormMatcher
 from annotated_edition.model import Note
-from annotated_edition.prematch import MatchFeed
+from annotated_edition.prematch import PageFeed, _Pace
 from editions import Edition, configure
 
 pytestmark = pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "fork")),
@@ -36,30 +34,25 @@ PAGES = {
                     f"- a cholo in a list\n- `caviar` in code, then caviar\n\nLima again, {i} times.\n")
     for i in range(12)
 }
+MATCHER = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
 
 
-Prepare = Callable[[str, etree.Element, markdown.Markdown], dict]
+def _matches_of_every_text(page: str, known: object, root: etree.Element, md: markdown.Markdown) -> dict:
+    """A process for the feed's own tests: the matches of every text and tail, by text."""
+    return {text: MATCHER.find(text) for element in root.iter() for text in (element.text, element.tail) if text}
 
 
-def _mark_a_passage(page: str, root: etree.Element, md: markdown.Markdown) -> dict:
-    """As the treeprocessor does before linking: a note's passage in marks, which splits texts."""
-    note = Note(id="n1", quote="left of Lima, page", note="N.", path=f"notes/{page}", line=1, column=1)
-    flat = flatten_for_quotes(root)
-    anchors, problems = anchor_passages(flat, [note], md.htmlStash.rawHtmlBlocks)
-    assert anchors and not problems
-    mark_anchors(flat, anchors, [], "\x02test:")
-    return {}
+def _read(pages: dict[str, str]):  # type: ignore[no-untyped-def]
+    return lambda page: (pages[page], None)
 
 
-def _texts(source: str, prepare: Prepare | None = None, page: str = "") -> list[str]:
+def _texts(source: str) -> list[str]:
     """Every text and tail of a page's tree, as the build's treeprocessor would meet them."""
     md = markdown.Markdown()
     found: list[str] = []
 
     class Collect(markdown.treeprocessors.Treeprocessor):
         def run(self, root):  # type: ignore[no-untyped-def]
-            if prepare is not None:
-                prepare(page, root, md)
             found.extend(t for e in root.iter() for t in (e.text, e.tail) if t)
 
     md.treeprocessors.register(Collect(md), "collect", -10)
@@ -67,83 +60,80 @@ def _texts(source: str, prepare: Prepare | None = None, page: str = "") -> list[
     return found
 
 
-@pytest.mark.parametrize("prepare", [None, _mark_a_passage], ids=["plain", "with a marked passage"])
-def test_the_worker_sends_what_a_scan_here_finds(prepare: Prepare | None) -> None:
-    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
-    feed = MatchFeed(matcher, list(PAGES), PAGES.__getitem__, markdown.Markdown, prepare)
+def _feed(pages: dict[str, str], read=None) -> tuple[PageFeed, background.SharedJob]:  # type: ignore[no-untyped-def]
+    feed = PageFeed(list(pages), read or _read(pages), markdown.Markdown, _matches_of_every_text)
     job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
     assert job.in_background
+    feed.forked()
+    return feed, job
+
+
+def test_the_worker_sends_what_its_process_gives_for_each_page() -> None:
+    feed, job = _feed(PAGES)
     try:
         feed.page_started("page0.md")   # this process is on the first page: the worker takes the rest
         deadline = time.monotonic() + 30
-        texts = [text for page in list(PAGES)[1:] for text in _texts(PAGES[page], prepare, page)]
-        while any(feed.find(text) is None for text in texts):
+        texts = [text for page in list(PAGES)[1:] for text in _texts(PAGES[page])]
+        while any(feed.known(text) is None for text in texts):
             assert time.monotonic() < deadline, "the worker sent nothing"
             time.sleep(0.02)
-            feed.page_started("page0.md")   # takes in what has arrived
         for text in texts:
-            assert feed.find(text) == matcher.find(text), text
-        assert any(feed.find(text) for text in texts)   # some texts do hold terms
+            assert feed.known(text) == MATCHER.find(text), text
+        assert any(feed.known(text) for text in texts)   # some texts do hold terms
         assert job.results() == [1]   # the worker stops when asked, and answers
     finally:
         job.cancel()
         feed.close()
-    assert feed.find("The caviar left of Lima") is None   # closed: everything is scanned here
+    assert feed.known("The caviar left of Lima") is None   # closed: everything is done here
 
 
-@needs_a_second_core
-def test_the_worker_sends_the_anchors_a_search_here_finds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The worker marks each page's passages before it matches, and sends their anchors, filed by page and text."""
-    from annotated_edition.edition import Edition as BuildEdition
-    from annotated_edition.model import Annotations, GlossaryEntry, notes_key
-    from annotated_edition.render import SnippetRenderer
+def test_a_frame_larger_than_the_pipe_arrives_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited page can be longer than a pipe holds: the worker writes it in pieces, as room frees."""
+    from annotated_edition import prematch
 
-    monkeypatch.setenv(BACKGROUND_SWITCH, "always")
-    # Other tests' servers may still run threads here; this test's work is fork-safe.
-    monkeypatch.setattr(background, "possible", lambda: True)
-    notes = {page: [Note(id="n1", quote=f"left of Lima, page {index}", note="N.", path=f"notes/{page}", line=1,
-                         column=1)] for index, page in enumerate(PAGES)}
-    entries = {"lima": GlossaryEntry(id="lima", term="Lima", definition="The capital.", forms=("Lima",),
-                                     path="glossary/lima.yml")}
-    edition = BuildEdition(Annotations(entries=entries, notes=notes), SnippetRenderer([], {}),
-                           pages=list(PAGES), read_page=PAGES.__getitem__)
-    assert edition.renders_in_background
+    monkeypatch.setattr(prematch, "PIPE_SIZE", 4096)
+    big = {f"p{i}.md": f"Page {i}: " + " ".join(f"word{i}x{n}" for n in range(20_000)) for i in range(3)}
+    feed = PageFeed(list(big), _read(big), markdown.Markdown,
+                    lambda page, known, root, md: {page: "".join(e.text or "" for e in root.iter()).strip()})
+    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    feed.forked()
     try:
-        edition.page_started("page0.md")   # this process is on the first page: the worker takes the rest
         deadline = time.monotonic() + 30
-        for page in list(PAGES)[1:]:
-            flats: list = []
-
-            class Flatten(markdown.treeprocessors.Treeprocessor):
-                def run(self, root):  # type: ignore[no-untyped-def]
-                    flats.append((flatten_for_quotes(root), list(self.md.htmlStash.rawHtmlBlocks)))
-
-            md = markdown.Markdown()
-            md.treeprocessors.register(Flatten(md), "flatten", -10)
-            md.convert(PAGES[page])
-            (flat, stash), = flats
-            anchors, problems = anchor_passages(flat, notes[page], stash)
-            assert anchors and not problems
-            while (sent := edition.passages_found_ahead(notes_key(page), flat.text)) is None:
-                assert time.monotonic() < deadline, f"no anchors arrived for {page}"
-                time.sleep(0.02)
-                edition.page_started("page0.md")   # takes in what has arrived
-            assert list(sent) == [(0, anchor.start, anchor.end) for anchor in anchors]
-        assert edition.passages_found_ahead("page1.md", "another text") is None
+        while feed.known("p2.md") is None:
+            assert time.monotonic() < deadline, "the large frames never arrived"
+            time.sleep(0.01)
+        for page, source in big.items():
+            assert feed.known(page) == source   # whole, and in order
+            assert len(source.encode()) > 4 * 4096
+        assert job.results() == [1]
     finally:
-        edition.cancel()
+        job.cancel()
+        feed.close()
 
 
-def test_a_page_this_process_has_reached_is_not_matched_ahead() -> None:
-    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
-    feed = MatchFeed(matcher, list(PAGES), PAGES.__getitem__, markdown.Markdown)
+def test_the_worker_starts_only_pages_it_finishes_before_this_process_reaches_them() -> None:
+    pace = _Pace()
+    assert pace.first_page_in_time(10, now=0.0) == 11   # nothing known yet: the next page
+    pace.page_done(0.012)   # the worker takes 12 ms a page
+    assert pace.first_page_in_time(10, now=0.001) == 11   # this process's pace is not known yet
+    assert pace.first_page_in_time(14, now=0.040) == 14 + 2   # it does a page in 10 ms: 1.3 x 12 / 10 -> 2 ahead
+    assert pace.first_page_in_time(34, now=0.080) == 34 + 5   # 24 pages in 80 ms: 1.3 x 12 / 3.3 -> 5 ahead
+    slow = _Pace()
+    slow.first_page_in_time(0, now=0.0)
+    slow.page_done(0.001)
+    assert slow.first_page_in_time(1, now=0.1) == 2   # a slow process: the next page is enough
+
+
+def test_a_page_this_process_has_reached_is_not_edited_ahead() -> None:
+    feed = PageFeed(list(PAGES), _read(PAGES), markdown.Markdown, _matches_of_every_text)
     feed.page_started("page11.md")   # the last page, before the worker starts
     job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    feed.forked()
     try:
         time.sleep(0.5)
         assert job.results() == [1]
         feed.page_started("page11.md")
-        assert all(feed.find(text) is None for page in PAGES for text in _texts(PAGES[page]))
+        assert all(feed.known(text) is None for page in PAGES for text in _texts(PAGES[page]))
     finally:
         job.cancel()
         feed.close()
@@ -151,12 +141,15 @@ def test_a_page_this_process_has_reached_is_not_matched_ahead() -> None:
 
 @needs_a_second_core
 def test_a_page_rewritten_by_another_plugin_links_as_without_a_worker(tmp_path: Path) -> None:
-    """The worker reads the files; a plugin changes a page's Markdown: its texts are scanned here."""
+    """The worker reads the files; a plugin changes a page's Markdown: that page is edited here."""
 
     def build(root: Path, switch: str) -> tuple[dict[str, bytes], str]:
         made = Edition(root)
         configure(made, theme="material", extra="hooks:\n  - rewrite.py\n")
-        made.write("rewrite.py", "def on_page_markdown(markdown, page, config, files):\n"
+        # Each page takes this process a while: the worker, which reads the files itself, is ahead.
+        made.write("rewrite.py", "import time\n"
+                                 "def on_page_markdown(markdown, page, config, files):\n"
+                                 "    time.sleep(0.05)\n"
                                  "    if page.file.src_uri != 'page3.md':\n"
                                  "        return markdown\n"
                                  "    return markdown.replace('Lima', 'Lima, the capital,')\n")
@@ -179,30 +172,96 @@ def test_a_page_rewritten_by_another_plugin_links_as_without_a_worker(tmp_path: 
     with_worker, log = build(tmp_path / "with", "always")
     assert with_worker == without
     assert b"Lima, the capital," in without["page3/index.html"]
-    # The unchanged texts came from the worker.
-    # (How many pages' passages arrive in time depends on the two processes' pace: another test checks them.)
-    assert re.search(r"the terms of [1-9]\d* texts and the passages of \d+ pages were found ahead", log), log
+    # Other pages came from the worker; the rewritten one cannot have (its words are not the file's).
+    assert re.search(r"[1-9]\d* pages were edited ahead on the worker", log), log
     assert b"</a>, the capital,, <mark class=\"edition-quote\" data-note=\"n1\">page 3, and the<" in without[
         "page3/index.html"]
 
 
-def test_a_page_the_worker_cannot_read_is_left_to_this_process() -> None:
-    """A page the worker cannot read is left to this process."""
-    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
+@needs_a_second_core
+def test_the_worker_edits_each_page_as_this_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit from the worker is used only for the very tree and context it was made for, and equals an edit here."""
+    from annotated_edition.edition import Edition as BuildEdition
+    from annotated_edition.edition import EditionExtension, PageContext
+    from annotated_edition.model import Annotations, GlossaryEntry, notes_key
+    from annotated_edition.render import SnippetRenderer
 
-    def read(page: str) -> str:
+    monkeypatch.setenv(BACKGROUND_SWITCH, "always")
+    # Other tests' servers may still run threads here; this test's work is fork-safe.
+    monkeypatch.setattr(background, "possible", lambda: True)
+    notes = {notes_key(page): [Note(id="n1", quote=f"left of Lima, page {index}", note="N.",
+                                    path=f"notes/{page}", line=1, column=1)] for index, page in enumerate(PAGES)}
+    notes["page5.md"].append(Note(id="n2", quote="not on the page", note="N.", path="notes/page5.md", line=3,
+                                  column=1))
+    entries = {"lima": GlossaryEntry(id="lima", term="Lima", definition="The capital.", forms=("Lima",),
+                                     path="glossary/lima.yml"),
+               "cholo": GlossaryEntry(id="cholo", term="cholo", definition="A word.", forms=("cholo", "cholos"),
+                                      link="all", path="glossary/cholo.yml")}
+
+    def context(page: str, href: str = "glossary/", numbers: bool = True) -> PageContext:
+        return PageContext(src_path=notes_key(page), glossary_href=href, paragraph_numbers=numbers,
+                           notes=notes.get(notes_key(page), ()))
+
+    edition = BuildEdition(Annotations(entries=entries, notes=notes), SnippetRenderer([], {}),
+                           pages=list(PAGES), read_page=lambda page: (PAGES[page], context(page)))
+    assert edition.renders_in_background
+    extension = EditionExtension(edition)
+
+    def convert(source: str, page: PageContext) -> tuple[str, PageContext]:
+        extension.start_page(page)
+        return markdown.Markdown(extensions=["attr_list", extension]).convert(source), page
+
+    def edited_here(source: str, page: PageContext) -> tuple[str, PageContext]:
+        with monkeypatch.context() as patched:
+            patched.setattr(edition, "edited_ahead", lambda *args: False)
+            return convert(source, page)
+
+    def outcome(made: tuple[str, PageContext]) -> tuple[object, ...]:
+        html, page = made
+        return html, page.occurrences, page.anchored, page.problems
+
+    try:
+        edition.page_started("page0.md")   # this process is on the first page: the worker takes the rest
+        deadline = time.monotonic() + 30
+        for page in [p for p in list(PAGES)[1:] if p != "page5.md"]:
+            while True:   # the same page, converted until the worker's edit has arrived and is used
+                before = edition.pages_ahead
+                ahead = convert(PAGES[page], context(page))
+                if edition.pages_ahead == before + 1:
+                    break
+                assert time.monotonic() < deadline, f"no edit arrived for {page}"
+                time.sleep(0.02)
+            assert outcome(ahead) == outcome(edited_here(PAGES[page], context(page))), page
+            assert "edition-quote" in ahead[0] and 'href="glossary/#lima"' in ahead[0]
+        # Not used: for another tree, for another context, or where the worker's edit found a problem.
+        for source, page in [(PAGES["page3.md"].replace("Lima", "Lima, the capital,"), context("page3.md")),
+                             (PAGES["page4.md"], context("page4.md", href="../glossary/")),
+                             (PAGES["page6.md"], context("page6.md", numbers=False)),
+                             (PAGES["page5.md"], context("page5.md"))]:
+            before = edition.pages_ahead
+            made = convert(source, page)
+            assert edition.pages_ahead == before, page.src_path
+            assert outcome(made) == outcome(edited_here(source, context(page.src_path, page.glossary_href,
+                                                                           page.paragraph_numbers)))
+        # The problem is reported from this process's own edit.
+        assert [problem.line for problem in convert(PAGES["page5.md"], context("page5.md"))[1].problems] == [3]
+    finally:
+        edition.cancel()
+
+
+def test_a_page_the_worker_cannot_read_is_left_to_this_process() -> None:
+    def read(page: str) -> tuple[str, None]:
         if page == "page1.md":
             raise OSError("gone")
-        return PAGES[page]
+        return PAGES[page], None
 
-    feed = MatchFeed(matcher, list(PAGES), read, markdown.Markdown)
-    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    feed, job = _feed(PAGES, read)
     try:
         time.sleep(0.5)
         feed.page_started("page0.md")
-        assert all(feed.find(text) is None for text in _texts(PAGES["page1.md"]) if text not in
+        assert all(feed.known(text) is None for text in _texts(PAGES["page1.md"]) if text not in
                    {t for page in list(PAGES)[2:] for t in _texts(PAGES[page])})
-        assert feed.find(_texts(PAGES["page2.md"])[1]) == matcher.find(_texts(PAGES["page2.md"])[1])
+        assert feed.known(_texts(PAGES["page2.md"])[1]) == MATCHER.find(_texts(PAGES["page2.md"])[1])
         assert job.results() == [1]
     finally:
         job.cancel()
@@ -214,17 +273,15 @@ def test_a_worker_far_ahead_waits_for_room_instead_of_stopping(monkeypatch: pyte
 
     monkeypatch.setattr(prematch, "PIPE_SIZE", 4096)   # one page's frames at a time
     many = {f"p{i}.md": PAGES["page1.md"].replace("page 1", f"page {i}") for i in range(80)}
-    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
-    feed = MatchFeed(matcher, list(many), many.__getitem__, markdown.Markdown)
-    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    feed, job = _feed(many)
     try:
         last = [t for t in _texts(many["p79.md"]) if "page 79" in t]
         deadline = time.monotonic() + 60
-        while feed.find(last[0]) is None:   # the last page's own text arrives, through a pipe of one page
+        while feed.known(last[0]) is None:   # the last page's own text arrives, through a pipe of one page
             assert time.monotonic() < deadline, "the worker stopped when the pipe was full"
             time.sleep(0.01)
             feed.page_started("p0.md")
-        assert feed.find(last[0]) == matcher.find(last[0])
+        assert feed.known(last[0]) == MATCHER.find(last[0])
         assert job.results() == [1]
     finally:
         job.cancel()
@@ -237,9 +294,7 @@ def test_the_worker_stops_when_this_process_waits_even_with_the_pipe_full(monkey
 
     monkeypatch.setattr(prematch, "PIPE_SIZE", 4096)
     many = {f"p{i}.md": PAGES["page1.md"].replace("page 1", f"page {i}") for i in range(3000)}
-    matcher = FormMatcher(Form(entry, form, False) for entry, form in FORMS)
-    feed = MatchFeed(matcher, list(many), many.__getitem__, markdown.Markdown)
-    job = background.SharedJob([1], lambda chunk: chunk, background=True, then=feed.work_in_worker)
+    feed, job = _feed(many)
     answers: list[list[int]] = []
     try:
         time.sleep(0.5)   # the worker fills the pipe, which nobody drains

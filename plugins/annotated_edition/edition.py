@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import html
 import re
 import secrets
+import weakref
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +27,7 @@ from markdown.treeprocessors import Treeprocessor
 from .anchoring import PLACEHOLDER, Anchor, AnchorError, FlatText, find_anchor, flatten, wrap
 from .matcher import Form, FormMatcher
 from .model import Annotations, GlossaryEntry, Note, Source, notes_key
-from .prematch import MatchFeed, worth_matching_ahead
+from .prematch import PageFeed, worth_matching_ahead
 from .problems import Problem
 from .render import Rendered, RenderJob, SnippetRenderer
 
@@ -150,9 +150,11 @@ class Edition:
     """
 
     def __init__(self, annotations: Annotations, renderer: SnippetRenderer, link_default: str = "first", *,
-                 pages: Sequence[str] = (), read_page: Callable[[str], str] | None = None) -> None:
-        """``pages`` (in the order the build converts them) and ``read_page`` let the render worker,
-        once done, find the terms of pages ahead of this process (:mod:`~.prematch`)."""
+                 pages: Sequence[str] = (),
+                 read_page: Callable[[str], tuple[str, PageContext]] | None = None) -> None:
+        """``pages`` (in the order the build converts them) and ``read_page`` (a page's Markdown as the
+        build converts it, and its context as the build will give it) let the render worker, once
+        done, edit pages ahead of this process (:mod:`~.prematch`)."""
         self.annotations = annotations
         self.entries: dict[str, GlossaryEntry] = annotations.entries
         self.matcher = FormMatcher(
@@ -168,7 +170,7 @@ class Edition:
         self.problems: list[Problem] = list(annotations.problems)
         """Problems found in loading; those found in rendering come with :meth:`rendering_problems`."""
         # Placeholders name this build's token: an author cannot write one by chance or on purpose.
-        # Drawn before the worker starts, which writes the same placeholders (see _mark_page_passages).
+        # Drawn before the worker starts, which writes the same placeholders (see _page_ahead).
         self._token = secrets.token_hex(8)
         self._note_placeholder = re.compile(f"<!--edition-note:{self._token}:(\\d+):(\\d+)-->")
         self._title_marker = f'title="{self._token}:'  # a title's placeholder, up to the entry's id
@@ -181,53 +183,49 @@ class Edition:
         """
         self.fragment_placeholder = re.compile(re.escape(self.fragment_marker) + "\\d+\x03")
         """A whole placeholder of the edition's own."""
-        snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
         self._scanner = PlaceholderAwareMatcher(self.matcher, self.fragment_marker, self.fragment_placeholder)
-        # The worker's work refers to the notes, not to the edition: no reference cycle keeps the
-        # edition alive once the build lets go of it (on_post_build).
-        feed = (MatchFeed(self._scanner, pages, read_page, renderer.new_markdown,
-                          functools.partial(_mark_page_passages, annotations.notes, self.fragment_marker))
-                if pages and read_page is not None and self.matcher.size
-                and worth_matching_ahead(*renderer.extensions) else None)
-        self._job = RenderJob(renderer, snippets, then=feed.work_in_worker if feed is not None else None)
-        self._feed = feed if self._job.in_background else None
-        if self._feed is not None:
-            self._feed.forked()
-        elif feed is not None:
-            feed.close()
-        self.found_ahead = 0
-        """How many texts' matches came from the worker (the rest were scanned here)."""
-        self.passages_ahead = 0
-        """How many pages' passages the worker had anchored (the rest were searched here)."""
+        self.find = self._scanner.find
+        """Every form occurrence to link in a text, in its offsets (see :class:`PlaceholderAwareMatcher`)."""
+        self.pages_ahead = 0
+        """How many pages the worker had edited (the rest were edited here)."""
         self._openings: dict[str, dict[str, tuple[str, str]]] = {}
         self._rendered: _RenderedText | None = None
-
-    def passages_found_ahead(self, page: str, flat_text: str) -> Sequence[tuple[int, int, int]] | None:
-        """The worker's anchors for the notes of ``page`` (its notes key) in this flat text, if it sent them:
-        ``(the note's index in the page's notes, start, end)`` in reading order."""
-        if self._feed is None:
-            return None
-        places = self._feed.known(passages_key(page, flat_text))
-        if places is not None:
-            self.passages_ahead += 1
-        return places  # type: ignore[return-value]
+        self._feed: PageFeed | None = None
+        # Everything the pages' editing uses is set: the worker's copy of this edition is whole.
+        # Its work refers to the edition weakly: no reference cycle keeps the edition alive once
+        # the build lets go of it (on_post_build).
+        feed = (PageFeed(pages, read_page, renderer.new_markdown, functools.partial(_page_ahead, weakref.ref(self)))
+                if pages and read_page is not None and worth_matching_ahead(*renderer.extensions) else None)
+        snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
+        self._job = RenderJob(renderer, snippets, then=feed.work_in_worker if feed is not None else None)
+        if feed is not None and self._job.in_background:
+            self._feed = feed
+            feed.forked()
+        elif feed is not None:
+            feed.close()
 
     def page_started(self, page: str) -> None:
-        """The build starts converting ``page`` (one of ``pages``): take in the matches found ahead."""
+        """The build starts converting ``page`` (one of ``pages``): take in the pages edited ahead."""
         if self._feed is not None:
             self._feed.page_started(page)
 
-    def find(self, text: str) -> Sequence[tuple[int, int, str]]:
-        """Every form occurrence to link in ``text`` (found ahead by the worker, or scanned now).
+    def edited_ahead(self, page: PageContext, root: etree.Element, stash: Sequence[object]) -> bool:
+        """Give ``root`` the worker's edit of this very tree in this very context, if it sent one.
 
-        ``(start, end, entry_id)``, in the text's offsets (see :class:`PlaceholderAwareMatcher`): a
-        :class:`~.matcher.FormMatch`, or a plain tuple from the worker.
+        Returns whether it did; the page's fragments, links, anchored notes
+        are then as :func:`edit_page` would have left them.
         """
-        found = self._feed.find(text) if self._feed is not None else None
-        if found is None:
-            return self._scanner.find(text)
-        self.found_ahead += 1
-        return found
+        if self._feed is None or page.fragments:  # (fragments are numbered from 0 in the worker's edit)
+            return False
+        outcome: PageOutcome | None = self._feed.known(("page", page.src_path))
+        if outcome is None:
+            return False
+        read, elements = what_editing_reads(root, stash, page)
+        if read != outcome.read:  # rewritten by a plugin, or converted otherwise: edited here
+            return False
+        outcome.apply(elements, page)
+        self.pages_ahead += 1
+        return True
 
     def _collect(self) -> _RenderedText:
         if self._rendered is None:
@@ -453,7 +451,7 @@ class EditionExtension(markdown.Extension):
 
 
 class EditionTreeprocessor(Treeprocessor):
-    """Numbers paragraphs, anchors notes and links glossary forms on one page."""
+    """Numbers paragraphs, anchors notes and links glossary forms on one page (see :func:`edit_page`)."""
 
     def __init__(self, md: markdown.Markdown, extension: EditionExtension) -> None:
         super().__init__(md)
@@ -463,103 +461,169 @@ class EditionTreeprocessor(Treeprocessor):
         page, edition = self.extension.page, self.extension.edition
         if page is None or edition is None:
             return
-        # (Pausing the cyclic collector here saves nothing, measured: it only moves the collection.)
-        numbered = self._number_paragraphs(root, page) if page.paragraph_numbers else []
-        # Passages first: term links are then placeholders in the text (see _TermLinker), and a link
-        # in a marked passage sits in its <mark>.
-        anchors, marks = self._anchor_notes(root, page, edition) if page.notes else ([], MarkPlaceholders())
-        if page.link_terms and edition.matcher.size:
-            paragraph_of = {id(element): number for element, number, _ in numbered}
-            _TermLinker(edition, page, paragraph_of, self.md.htmlStash.rawHtmlBlocks, marks).walk(root)
-        # The numbers and the notes section last, as placeholders (see _TermLinker) that nothing above
-        # should see: a quotation skips numbers, and forms are never found in them.
-        marker = edition.fragment_marker
-        for element, number, anchor_id in numbered:
-            page.fragments.append(f'<a aria-label="Paragraph {number}" class="edition-pnum" '
-                                  f'href="#{_escape_attrib_html(anchor_id)}">{number}</a>')
-            element.text = f"{marker}{len(page.fragments) - 1}\x03{element.text or ''}"
-        if anchors:  # after the last block: the tail of the page's last element
-            page.fragments.append(self._notes_section(anchors, page, edition))
-            last = root[-1]
-            last.tail = f"{last.tail or ''}{marker}{len(page.fragments) - 1}\x03"
+        stash = self.md.htmlStash.rawHtmlBlocks
+        if not edition.edited_ahead(page, root, stash):
+            edit_page(edition, page, root, stash)
 
-    # -- paragraph numbers ---------------------------------------------------
 
-    def _number_paragraphs(self, root: etree.Element, page: PageContext) -> list[tuple[etree.Element, int, str]]:
-        """Give each top-level paragraph id="pN"; the paragraphs with their numbers and ids.
+def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: Sequence[object]) -> None:
+    """Number the paragraphs of a converted page's tree, anchor its notes and link its glossary forms.
 
-        A paragraph that already has an id (from attr_list) keeps it, and its
-        number links to that id.  The visible numbers go in once the terms are
-        linked (:meth:`run`), written as the serializer would write the element
-        ``<a aria-label="Paragraph N" class="edition-pnum" href="#pN">N</a>``.
-        """
-        taken = {element.get("id") for element in root.iter() if element.get("id")}
-        numbered: list[tuple[etree.Element, int, str]] = []
-        count = 0
-        for element in root:
-            if element.tag != "p" or _is_raw_html_paragraph(element):
+    Only texts, tails and paragraph ids change: the edition's elements go
+    into texts as placeholders (see :class:`_TermLinker`).  ``stash`` is the
+    page's raw-HTML stash.  What the page gains is recorded in ``page``.
+    """
+    # (Pausing the cyclic collector here saves nothing, measured: it only moves the collection.)
+    numbered = _number_paragraphs(root, page) if page.paragraph_numbers else []
+    # Passages first: term links are then placeholders in the text (see _TermLinker), and a link
+    # in a marked passage sits in its <mark>.
+    anchors, marks = _anchor_notes(root, page, edition, stash) if page.notes else ([], MarkPlaceholders())
+    if page.link_terms and edition.matcher.size:
+        paragraph_of = {id(element): number for element, number, _ in numbered}
+        _TermLinker(edition, page, paragraph_of, stash, marks).walk(root)
+    # The numbers and the notes section last, as placeholders (see _TermLinker) that nothing above
+    # should see: a quotation skips numbers, and forms are never found in them.
+    marker = edition.fragment_marker
+    for element, number, anchor_id in numbered:
+        page.fragments.append(f'<a aria-label="Paragraph {number}" class="edition-pnum" '
+                              f'href="#{_escape_attrib_html(anchor_id)}">{number}</a>')
+        element.text = f"{marker}{len(page.fragments) - 1}\x03{element.text or ''}"
+    if anchors:  # after the last block: the tail of the page's last element
+        page.fragments.append(_notes_section(anchors, page, edition))
+        last = root[-1]
+        last.tail = f"{last.tail or ''}{marker}{len(page.fragments) - 1}\x03"
+
+
+# -- paragraph numbers -------------------------------------------------------
+
+def _number_paragraphs(root: etree.Element, page: PageContext) -> list[tuple[etree.Element, int, str]]:
+    """Give each top-level paragraph id="pN"; the paragraphs with their numbers and ids.
+
+    A paragraph that already has an id (from attr_list) keeps it, and its
+    number links to that id.  The visible numbers go in once the terms are
+    linked (:func:`edit_page`), written as the serializer would write the element
+    ``<a aria-label="Paragraph N" class="edition-pnum" href="#pN">N</a>``.
+    """
+    taken = {element.get("id") for element in root.iter() if element.get("id")}
+    numbered: list[tuple[etree.Element, int, str]] = []
+    count = 0
+    for element in root:
+        if element.tag != "p" or _is_raw_html_paragraph(element):
+            continue
+        count += 1
+        anchor_id = element.get("id") or f"p{count}"
+        if not element.get("id"):
+            if anchor_id in taken:
+                page.problems.append(Problem(page.path or f"docs/{page.src_path}", 1, 1,
+                                             f"paragraph {count} cannot take the id '{anchor_id}': another "
+                                             "element on the page already has it; rename that element's id"))
                 continue
-            count += 1
-            anchor_id = element.get("id") or f"p{count}"
-            if not element.get("id"):
-                if anchor_id in taken:
-                    page.problems.append(Problem(page.path or f"docs/{page.src_path}", 1, 1,
-                                                 f"paragraph {count} cannot take the id '{anchor_id}': another "
-                                                 "element on the page already has it; rename that element's id"))
-                    continue
-                element.set("id", anchor_id)
-            numbered.append((element, count, anchor_id))
-        return numbered
-
-    # -- notes ---------------------------------------------------------------
-
-    def _anchor_notes(self, root: etree.Element, page: PageContext,
-                      edition: Edition) -> tuple[list[Anchor], MarkPlaceholders]:
-        flat = flatten_for_quotes(root)
-        # Where the worker has anchored this very text already (every note found), its anchors.
-        places = edition.passages_found_ahead(page.src_path, flat.text)
-        if places is not None and len(places) == len(page.notes):
-            anchors = [Anchor(page.notes[index], start, end) for index, start, end in places]
-        else:
-            anchors, problems = anchor_passages(flat, page.notes, self.md.htmlStash.rawHtmlBlocks)
-            page.problems.extend(problems)
-        marks = mark_anchors(flat, anchors, page.fragments, edition.fragment_marker)
-        page.anchored.extend(a.note.id for a in anchors)
-        return anchors, marks
-
-    @staticmethod
-    def _notes_section(anchors: Sequence[Anchor], page: PageContext, edition: Edition) -> str:
-        """The notes section, written as the serializer would write its elements.
-
-        Each note's body is a comment: rendered on another core meanwhile, it
-        is filled in by :meth:`Edition.finish_html`.
-        """
-        # Ids and types are checked by the schema; escaped all the same, as the serializer would.
-        items = "".join(
-            f'<li class="edition-note edition-note--{_escape_attrib_html(anchor.note.type)}" '
-            f'id="note-{_escape_attrib_html(anchor.note.id)}"><div class="edition-note__body">'
-            f'<!--{edition.note_placeholder(page.src_path, anchor.note.id, number)}--></div></li>'
-            for number, anchor in enumerate(anchors, start=1))
-        return (f'{NOTES_SECTION_START}<h2 class="edition-notes__title" id="{NOTES_TITLE_ID}">{NOTES_TITLE}</h2>'
-                f'<ol class="edition-notes__list">{items}</ol></section>')
+            element.set("id", anchor_id)
+        numbered.append((element, count, anchor_id))
+    return numbered
 
 
-def _mark_page_passages(notes: dict[str, list[Note]], marker: str, page: str, root: etree.Element,
-                        md: markdown.Markdown) -> dict[object, object]:
-    """What the treeprocessor does to a page's texts before it links terms (in the worker, which matches
-    the marked texts); the anchors, to be sent, when every note is found."""
-    key = notes_key(page)
-    page_notes = notes.get(key)
-    if not page_notes:
-        return {}
+# -- notes -------------------------------------------------------------------
+
+def _anchor_notes(root: etree.Element, page: PageContext, edition: Edition,
+                  stash: Sequence[object]) -> tuple[list[Anchor], MarkPlaceholders]:
     flat = flatten_for_quotes(root)
-    anchors, problems = anchor_passages(flat, page_notes, md.htmlStash.rawHtmlBlocks)
-    # The same placeholders as in this process: a page's fragments are numbered from its marks on.
-    mark_anchors(flat, anchors, [], marker)
-    if problems:
-        return {}  # this process reports them, from its own search
-    index = {id(note): number for number, note in enumerate(page_notes)}
-    return {passages_key(key, flat.text): [(index[id(a.note)], a.start, a.end) for a in anchors]}
+    anchors, problems = anchor_passages(flat, page.notes, stash)
+    page.problems.extend(problems)
+    marks = mark_anchors(flat, anchors, page.fragments, edition.fragment_marker)
+    page.anchored.extend(a.note.id for a in anchors)
+    return anchors, marks
+
+
+def _notes_section(anchors: Sequence[Anchor], page: PageContext, edition: Edition) -> str:
+    """The notes section, written as the serializer would write its elements.
+
+    Each note's body is a comment: rendered on another core meanwhile, it
+    is filled in by :meth:`Edition.finish_html`.
+    """
+    # Ids and types are checked by the schema; escaped all the same, as the serializer would.
+    items = "".join(
+        f'<li class="edition-note edition-note--{_escape_attrib_html(anchor.note.type)}" '
+        f'id="note-{_escape_attrib_html(anchor.note.id)}"><div class="edition-note__body">'
+        f'<!--{edition.note_placeholder(page.src_path, anchor.note.id, number)}--></div></li>'
+        for number, anchor in enumerate(anchors, start=1))
+    return (f'{NOTES_SECTION_START}<h2 class="edition-notes__title" id="{NOTES_TITLE_ID}">{NOTES_TITLE}</h2>'
+            f'<ol class="edition-notes__list">{items}</ol></section>')
+
+
+# -- pages edited ahead, on the worker ----------------------------------------
+
+def what_editing_reads(root: etree.Element, stash: Sequence[object],
+                       page: PageContext) -> tuple[tuple[object, ...], list[etree.Element]]:
+    """All that :func:`edit_page` reads of a page; the tree's elements in document order.
+
+    That is the page's context (its notes are those of its path), the raw-HTML
+    stash, and the tree: each element's tag, number of children, ``id``,
+    ``class``, text and tail, in document order (which, with the numbers of
+    children, fixes the tree's shape).  Not ``href`` or ``src``: MkDocs
+    rewrites them in the build's process only, and the edit never reads them.
+    Two pages that read the same are edited the same.
+    """
+    elements = list(root.iter())
+    shape = [(element.tag if type(element.tag) is str else getattr(element.tag, "__name__", "?"), len(element),
+              element.get("id"), element.get("class"), element.text, element.tail) for element in elements]
+    return (page.src_path, page.glossary_href, page.paragraph_numbers, page.link_terms,
+            [str(block) for block in stash], shape), elements
+
+
+@dataclass
+class PageOutcome:
+    """What :func:`edit_page` did to one tree, to be done again to the same tree in another process."""
+
+    read: tuple[object, ...]
+    """What the edit read (:func:`what_editing_reads`): the same tree elsewhere reads the same."""
+    changed: list[tuple[int, str | None, str | None, str | None]]
+    """(an element's place in document order, its text, its tail, its new id or None)"""
+    fragments: list[str]
+    occurrences: dict[str, list[tuple[str, int | None]]]
+    anchored: list[str]
+
+    @classmethod
+    def of(cls, read: tuple[object, ...], elements: Sequence[etree.Element],
+           before: Sequence[tuple[str | None, str | None, str | None]], page: PageContext) -> PageOutcome:
+        """The outcome of an edit that ``read`` this, of ``elements``, whose text, tail and id were ``before``."""
+        changed = []
+        for index, (element, (text, tail, anchor_id)) in enumerate(zip(elements, before)):
+            now_id = element.get("id")
+            if element.text is not text or element.tail is not tail or now_id != anchor_id:
+                changed.append((index, element.text, element.tail, now_id if now_id != anchor_id else None))
+        return cls(read, changed, page.fragments, page.occurrences, page.anchored)
+
+    def apply(self, elements: Sequence[etree.Element], page: PageContext) -> None:
+        """Do the edit again on ``elements`` (of a tree that reads as the edited one did)."""
+        for index, text, tail, anchor_id in self.changed:
+            element = elements[index]
+            element.text, element.tail = text, tail
+            if anchor_id is not None:
+                element.set("id", anchor_id)
+        page.fragments.extend(self.fragments)
+        for entry_id, links in self.occurrences.items():
+            page.occurrences.setdefault(entry_id, []).extend(links)
+        page.anchored.extend(self.anchored)
+
+
+def _page_ahead(edition_ref: Callable[[], Edition | None], uri: str, page: PageContext, root: etree.Element,
+                md: markdown.Markdown) -> dict[object, object]:
+    """In the worker: edit a page converted ahead of the build, and give its outcome, by page.
+
+    Nothing for a page whose edit finds a problem: the build's process
+    edits it and reports the problem itself.
+    """
+    edition = edition_ref()
+    stash = md.htmlStash.rawHtmlBlocks
+    if edition is None or page.fragments:
+        return {}
+    read, elements = what_editing_reads(root, stash, page)
+    before = [(element.text, element.tail, element.get("id")) for element in elements]
+    edit_page(edition, page, root, stash)
+    if page.problems:
+        return {}
+    return {("page", page.src_path): PageOutcome.of(read, elements, before, page)}
 
 
 def _hidden_from_quotes(element: etree.Element) -> bool:
@@ -642,16 +706,6 @@ def mark_anchors(flat: FlatText, anchors: Sequence[Anchor], fragments: list[str]
 def flatten_for_quotes(root: etree.Element) -> FlatText:
     """A page's text as quotations see it (without numbers, references, scripts and styles)."""
     return flatten(root, _hidden_from_quotes)
-
-
-def passages_key(page: str, flat_text: str) -> tuple[str, str, bytes]:
-    """What the worker's anchors for a page are filed under: the page, and a digest of its flat text.
-
-    A flat text is too long for one frame of the pipe; a 128-bit digest
-    stands for it (two different texts never share one in practice).
-    """
-    digest = hashlib.blake2b(flat_text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-    return ("passages", page, digest)
 
 
 def _is_raw_html_paragraph(element: etree.Element) -> bool:

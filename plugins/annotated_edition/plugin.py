@@ -8,8 +8,8 @@ Hooks, in build order:
   another core where worth it, while MkDocs collects the site's files).
 * ``on_files``: finish reading the annotations, compile the matcher, start
   rendering definitions and notes with the site's own Markdown extensions
-  (on another core where possible; that worker then finds the terms of the
-  pages ahead of the build); add the generated glossary page and the
+  (on another core where possible; that worker then edits the pages ahead
+  of the build); add the generated glossary page and the
   edition's CSS and JS.
 * ``on_page_markdown`` / ``on_page_content``: tell the treeprocessor which
   page it is on, then collect what it found (links, problems); the glossary
@@ -25,6 +25,7 @@ Hooks, in build order:
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 from importlib import resources
@@ -44,7 +45,7 @@ from . import collector
 from .edition import Edition, EditionExtension, PageContext
 from .glossary import PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections
 from .loader import AnnotationsLoading, page_paths
-from .model import notes_key
+from .model import Note, notes_key
 from .problems import Problem
 from .render import SnippetRenderer
 
@@ -68,6 +69,20 @@ def _insert_in_page(output: str, head_end: str, body_start: str) -> str:
     if body <= head:  # no <body> after the head: the block goes first, as a page without one gets it
         return "".join((body_start, output[:head], head_end, output[head:]))
     return "".join((output[:head], head_end, output[head:body], body_start, output[body:]))
+
+
+def _page_context(notes: dict[str, list[Note]], paragraph_numbers: bool, docs_prefix: str, src: str,
+                  glossary_href: str, meta: dict[str, Any]) -> PageContext:
+    """What the edition's treeprocessor is told about a page (front matter may turn its numbers off)."""
+    numbers = meta.get("paragraph_numbers", paragraph_numbers)
+    key = notes_key(src)  # notes on a/b.markdown: notes/a/b.yml
+    return PageContext(
+        src_path=key,
+        glossary_href=glossary_href,
+        paragraph_numbers=numbers is not False and str(numbers).lower() != "false",
+        notes=notes.get(key, ()),
+        path=f"{docs_prefix}{src}",
+    )
 
 
 class AnnotatedEditionConfig(base.Config):
@@ -138,11 +153,19 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         loading = self._loading or self._start_loading(config)  # on_pre_build started it, in a build
         annotations, self._loading = loading.result(), None
         self._freeze()  # the annotations live through the build too
-        # The pages in the order MkDocs converts them, read as it reads them: the render worker, once
-        # done, finds their terms ahead of this process.
+        # The pages in the order MkDocs converts them, read as it reads them, each with the context
+        # on_page_markdown will give it: the render worker, once done, edits them ahead of this process.
         pages = {file.src_uri: file for file in files.documentation_pages()}
+        glossary_url = File.generated(config, self.config.glossary_page, content="").url
+        page_context = functools.partial(_page_context, annotations.notes, self.config.paragraph_numbers,
+                                         self._docs_prefix)
+
+        def read_page(uri: str) -> tuple[str, PageContext]:
+            source, meta = get_data(pages[uri].content_string)
+            return source, page_context(uri, get_relative_url(glossary_url, pages[uri].url), meta)
+
         self.edition = Edition(annotations, self._renderer, self.config.link, pages=list(pages),
-                               read_page=lambda uri: get_data(pages[uri].content_string)[0])
+                               read_page=read_page)
         self.extension.edition = self.edition
         if self.edition.renders_in_background:
             log.debug("rendering definitions and notes on a worker process while the pages convert")
@@ -172,15 +195,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         if src == self.glossary_file.src_uri:
             self.extension.start_page(None)
             return markdown
-        numbers = page.meta.get("paragraph_numbers", self.config.paragraph_numbers)
-        key = notes_key(src)  # notes on a/b.markdown: notes/a/b.yml
-        context = PageContext(
-            src_path=key,
-            glossary_href=get_relative_url(self.glossary_file.url, page.file.url),
-            paragraph_numbers=numbers is not False and str(numbers).lower() != "false",
-            notes=self.edition.annotations.notes.get(key, ()),
-            path=f"{self._docs_prefix}{src}",
-        )
+        context = _page_context(self.edition.annotations.notes, self.config.paragraph_numbers, self._docs_prefix,
+                                src, get_relative_url(self.glossary_file.url, page.file.url), page.meta)
         self.contexts[src] = (page, context)
         self.extension.start_page(context)
         return markdown
@@ -240,9 +256,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         Early (priority 50), so that other plugins' `on_env` see finished pages.
         """
         report(self.edition.rendering_problems())
-        if self.edition.found_ahead or self.edition.passages_ahead:
-            log.debug(f"the terms of {self.edition.found_ahead} texts and the passages of "
-                      f"{self.edition.passages_ahead} pages were found ahead on the worker")
+        if self.edition.pages_ahead:
+            log.debug(f"{self.edition.pages_ahead} pages were edited ahead on the worker")
         # Each entry's definition as the tooltips read it (on_post_page), built once.
         self._definition_blocks = {
             entry_id: f'<div class="edition-definition" data-term="{entry_id}">{rendered.html}</div>'

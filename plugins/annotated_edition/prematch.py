@@ -1,16 +1,17 @@
-"""Term matches found ahead of time, on the worker, for the pages this process is about to convert.
+"""Pages converted and edited ahead of time, on the worker, for this process to take over.
 
 The render worker (:class:`~.render.RenderJob`) is idle once the definitions
 and notes are rendered, while this process still converts pages.  So it goes
-on converting the pages' Markdown itself, ahead of this process, finds the
-glossary forms in every text of their trees, and sends what it found back,
-keyed by the text itself.  The treeprocessor then looks a text's matches up
-instead of scanning it.
+on converting the pages' Markdown itself, ahead of this process, runs on
+each tree what the edition's treeprocessor would run (``process``), and
+sends what that gave, filed under a digest of the tree it started from.
+The treeprocessor then applies the outcome instead of doing the work.
 
-Nothing depends on the worker's guess of a page being right: a text that is
-not in what arrived (a page another plugin rewrote, an extension that behaves
-differently, a page the worker did not reach) is scanned here, as it always
-was.  Matches depend on the text alone, so a text found is the answer.
+Nothing depends on the worker's guess of a page being right: a tree that is
+not exactly the one the worker started from (a page another plugin
+rewrote, an extension that behaves differently, a page the worker did not
+reach) is edited here, as it always was.  The outcome depends on that tree
+alone, so a tree found is the answer.
 
 Converting a page twice is only harmless where the conversion does nothing
 but turn text into HTML, and only worth it with a core to spare: see
@@ -20,15 +21,16 @@ but turn text into HTML, and only worth it with a core to spare: see
 from __future__ import annotations
 
 import logging
+import math
 import mmap
 import os
 import pickle
-import select
 import struct
 import time
 import xml.etree.ElementTree as etree
+from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 try:
     import fcntl
@@ -40,8 +42,6 @@ from markdown.treeprocessors import Treeprocessor
 
 
 _FRAME = struct.Struct("I")  # the length of each pickled frame that follows in the pipe
-_FRAME_LIMIT = getattr(select, "PIPE_BUF", 512) - _FRAME.size
-"""A write up to PIPE_BUF bytes goes into a pipe whole or not at all: a frame is never cut."""
 _PAGE_AT = struct.Struct("q")  # in the shared map: the page this process converts now
 PIPE_SIZE = 1 << 20
 
@@ -58,12 +58,6 @@ PURE_EXTENSIONS = frozenset({
     "pymdownx.smartsymbols", "pymdownx.superfences", "pymdownx.tabbed", "pymdownx.tasklist", "pymdownx.tilde",
     "material.extensions.emoji",
 })
-
-
-class Finder(Protocol):
-    """What finds the forms in a text (the edition's matcher, which knows its placeholders)."""
-
-    def find(self, text: str) -> Sequence[tuple[int, int, str]]: ...
 
 
 def worth_matching_ahead(extensions: Sequence[Any], configs: dict[str, Any]) -> bool:
@@ -92,28 +86,28 @@ def worth_matching_ahead(extensions: Sequence[Any], configs: dict[str, Any]) -> 
     return True
 
 
-class MatchFeed:
-    """Matches for the texts of ``pages``, found by the worker and received here page by page.
+class PageFeed:
+    """What ``process`` gives for each of ``pages``, computed by the worker and received here page by page.
 
-    ``read_page(page)`` gives a page's Markdown as the build converts it (front
-    matter removed); ``new_markdown()`` a Markdown instance with the site's
-    extensions; ``prepare(page, root, md)`` does to a converted page's tree
-    what the edition's treeprocessor does before it links terms (it marks
-    the notes' passages, which splits texts), and returns more to send, by
-    keys that are not texts (this process reads them with :meth:`known`).  Made before the worker is forked; :meth:`work_in_worker` is
-    the worker's part, the other methods this process's.
+    ``read_page(page)`` gives a page's Markdown as the build converts it
+    (front matter removed) and what ``process`` needs to know of the page;
+    ``new_markdown()`` a Markdown instance with the site's extensions;
+    ``process(page, known_of_page, root, md)``, run on each converted page's
+    tree in the worker, returns what to send, by key (this process reads it
+    with :meth:`known`).  Made before the worker is forked;
+    :meth:`work_in_worker` is the worker's part, the other methods this
+    process's.
     """
 
-    def __init__(self, finder: Finder, pages: Sequence[str], read_page: Callable[[str], str],
+    def __init__(self, pages: Sequence[str], read_page: Callable[[str], tuple[str, Any]],
                  new_markdown: Callable[[], markdown.Markdown],
-                 prepare: Callable[[str, etree.Element, markdown.Markdown], dict[Any, Any]] | None = None) -> None:
-        self._finder = finder
-        self._prepare = prepare
+                 process: Callable[[str, Any, etree.Element, markdown.Markdown], dict[Any, Any]]) -> None:
+        self._process: Callable[[str, Any, etree.Element, markdown.Markdown], dict[Any, Any]] | None = process
         self._pages = list(pages)
         self._index = {page: index for index, page in enumerate(self._pages)}
-        self._read_page = read_page
-        self._new_markdown = new_markdown
-        self._known: dict[str, list[tuple[int, int, str]]] = {}  # (start, end, entry_id), as in FormMatch
+        self._read_page: Callable[[str], tuple[str, Any]] | None = read_page
+        self._new_markdown: Callable[[], markdown.Markdown] | None = new_markdown
+        self._known: dict[Any, Any] = {}
         self._buffer = b""
         self._read_end: int | None = None
         self._write_end: int | None = None
@@ -122,7 +116,7 @@ class MatchFeed:
             self._page_at = mmap.mmap(-1, _PAGE_AT.size)
             self._read_end, self._write_end = os.pipe()
             os.set_blocking(self._read_end, False)
-        except OSError:  # nothing to feed through: every text is scanned here
+        except OSError:  # nothing to feed through: every page is edited here
             self.close()
             return
         try:  # room for a book's pages ahead (Linux lets a process grow its pipes to 1 MiB)
@@ -134,7 +128,12 @@ class MatchFeed:
     # -- this process ----------------------------------------------------------
 
     def forked(self) -> None:
-        """The worker has its end of the pipe: this process keeps only the reading end."""
+        """The worker has its end of the pipe: this process keeps only the reading end.
+
+        And lets go of what only the worker uses (what it refers to, such as
+        the pages' files, need not live as long as the feed here).
+        """
+        self._process = self._read_page = self._new_markdown = None
         if self._write_end is not None:
             try:
                 os.close(self._write_end)
@@ -149,13 +148,16 @@ class MatchFeed:
             _PAGE_AT.pack_into(self._page_at, 0, index)
         self._receive()
 
-    def known(self, key: object) -> object | None:
-        """Whatever else the worker sent under ``key`` (see ``prepare``), else None."""
-        return self._known.get(key) if self._known else None  # type: ignore[call-overload]
+    def known(self, key: object) -> Any | None:
+        """What the worker sent under ``key`` (see ``process``), else None.
 
-    def find(self, text: str) -> list[tuple[int, int, str]] | None:
-        """The text's matches if the worker sent them (FormMatch's fields, as plain tuples), else None."""
-        return self._known.get(text) if self._known else None
+        Takes in what has arrived since the page started, if ``key`` is not there yet.
+        """
+        found = self._known.get(key)
+        if found is None and self._read_end is not None:
+            self._receive()
+            found = self._known.get(key)
+        return found
 
     def _receive(self) -> None:
         """Take in every whole frame the worker has sent so far, without waiting."""
@@ -195,6 +197,7 @@ class MatchFeed:
                 except OSError:
                     pass
         self._known = {}
+        self._process = self._read_page = self._new_markdown = None
         page_at = getattr(self, "_page_at", None)
         if page_at is not None and not page_at.closed:
             page_at.close()
@@ -202,91 +205,114 @@ class MatchFeed:
     # -- the worker ----------------------------------------------------------
 
     def work_in_worker(self, parent_waits: Callable[[], bool]) -> None:
-        """In the worker, after rendering: convert the pages ahead of this process and send their matches.
+        """In the worker, after rendering: convert and process the pages ahead of this process, send the outcomes.
 
         Stops at the last page, or when the parent waits for the worker's answer.
         """
-        if self._write_end is None or self._read_end is None:
+        if self._write_end is None or self._read_end is None or self._process is None:
             return
+        assert self._read_page is not None and self._new_markdown is not None
         os.close(self._read_end)
         os.set_blocking(self._write_end, False)
         self._parent_waits = parent_waits
-        self._sent: set[str] = set()  # texts already sent for an earlier page ("\n", "), ")
         logging.disable(logging.CRITICAL)  # the build's process reports what the pages say, once
         md = self._new_markdown()
-        recorder = _Recorder(md, self._finder, self._prepare)
-        md.treeprocessors.register(recorder, "annotated_edition_prematch", -10)
+        recorder = _Recorder(md, self._process)
+        md.treeprocessors.register(recorder, "annotated_edition_ahead", -10)
         index = 0
+        pace = _Pace()
         while index < len(self._pages) and not parent_waits():
-            index = max(index, _PAGE_AT.unpack_from(self._page_at, 0)[0] + 1)
+            # A page is worth starting only if it is done before this process reaches it.
+            index = max(index, pace.first_page_in_time(_PAGE_AT.unpack_from(self._page_at, 0)[0],
+                                                       time.perf_counter()))
             if index >= len(self._pages):
                 break
+            started = time.perf_counter()
             recorder.found = {}
             recorder.page = self._pages[index]
             try:
+                source, recorder.known_of_page = self._read_page(self._pages[index])
                 md.reset()
-                md.convert(self._read_page(self._pages[index]))
-            except Exception:  # noqa: BLE001 - this page is scanned in the build's process instead
+                md.convert(source)
+            except Exception:  # noqa: BLE001 - this page is edited in the build's process instead
                 index += 1
                 continue
-            if not self._send(recorder.found):
-                break
+            if recorder.found:
+                frame = pickle.dumps(recorder.found, protocol=pickle.HIGHEST_PROTOCOL)
+                if not self._write(_FRAME.pack(len(frame)) + frame):
+                    break
+            pace.page_done(time.perf_counter() - started)
             index += 1
         os.close(self._write_end)
 
-    def _send(self, found: dict[Any, Sequence[Any]]) -> bool:
-        """Write ``found`` as frames that each fit a pipe's atomic write; False if the parent stopped reading."""
-        # Plain tuples: a named tuple's class is looked up and called for each one unpickled.
-        items = [(key, [tuple(match) for match in matches]) for key, matches in found.items()
-                 if key not in self._sent]
-        self._sent.update(key for key, _ in items)
-        start = 0
-        while start < len(items):
-            count = len(items) - start
-            while True:
-                frame = pickle.dumps(dict(items[start:start + count]), protocol=pickle.HIGHEST_PROTOCOL)
-                if len(frame) <= _FRAME_LIMIT or count == 1:
-                    break
-                count = max(1, count // 2)
-            if len(frame) <= _FRAME_LIMIT:
-                if not self._write(_FRAME.pack(len(frame)) + frame):
-                    return False
-            start += count  # a single text too big for one frame is left to be scanned here
-        return True
-
-
     def _write(self, frame: bytes) -> bool:
-        """Write one frame, waiting while the pipe is full (the parent takes frames in at each page)."""
+        """Write one frame, waiting while the pipe is full; False if the parent stopped reading.
+
+        A frame may be longer than a pipe takes in one write: this process
+        keeps what it has of a frame until the rest arrives (see :meth:`_receive`).
+        """
         assert self._write_end is not None
-        while True:
+        rest = memoryview(frame)
+        while rest:
             try:
-                os.write(self._write_end, frame)
-                return True
+                rest = rest[os.write(self._write_end, rest):]
             except BlockingIOError:  # far enough ahead: wait for the parent to read, unless it waits for us
                 if self._parent_waits():
                     return False
-                time.sleep(0.02)
+                time.sleep(0.005)
             except OSError:  # the parent has closed its end
                 return False
+        return True
+
+
+class _Pace:
+    """The worker's pace and this process's, to start only pages the worker finishes first.
+
+    Where the two are close (a worker page converts and edits what this
+    process converts and edits), starting just ahead of this process is a
+    race the worker loses half the time: its outcome arrives once the page
+    is done here.  So the worker starts as many pages ahead as this process
+    converts, at its recent pace, while the worker does one, and a margin.
+    """
+
+    MARGIN = 1.3
+    WINDOW = 8  # this process's recent pages, for its pace
+
+    def __init__(self) -> None:
+        self._own: float | None = None  # seconds per page, recent pages weighing more
+        self._seen: deque[tuple[float, int]] = deque(maxlen=self.WINDOW)  # (when, the page this process was on)
+
+    def page_done(self, seconds: float) -> None:
+        """The worker took ``seconds`` over its last page."""
+        self._own = seconds if self._own is None else 0.7 * self._own + 0.3 * seconds
+
+    def first_page_in_time(self, parent_at: int, now: float) -> int:
+        """The first page this process will reach after the worker has done it.
+
+        ``parent_at`` is the page this process is on at ``now`` (seconds).
+        Until both paces are known, the page after this process's.
+        """
+        if not self._seen or self._seen[-1][1] != parent_at:
+            self._seen.append((now, parent_at))
+        first = parent_at + 1
+        since, then_at = self._seen[0]
+        if self._own is None or parent_at <= then_at:
+            return first
+        parents_seconds = max(now - since, 1e-6) / (parent_at - then_at)
+        return parent_at + max(1, math.ceil(self.MARGIN * self._own / parents_seconds))
 
 
 class _Recorder(Treeprocessor):
-    """Finds the glossary forms of every text and tail of a converted page (in the worker)."""
+    """Runs ``process`` on a converted page's tree (in the worker), and keeps what it gives."""
 
-    def __init__(self, md: markdown.Markdown, finder: Finder,
-                 prepare: Callable[[str, etree.Element, markdown.Markdown], dict[Any, Any]] | None) -> None:
+    def __init__(self, md: markdown.Markdown,
+                 process: Callable[[str, Any, etree.Element, markdown.Markdown], dict[Any, Any]]) -> None:
         super().__init__(md)
-        self.finder = finder
-        self.prepare = prepare
+        self.process = process
         self.page = ""
-        self.found: dict[Any, Sequence[Any]] = {}
+        self.known_of_page: Any = None
+        self.found: dict[Any, Any] = {}
 
     def run(self, root: etree.Element) -> Any:
-        found = self.found
-        if self.prepare is not None:
-            found.update(self.prepare(self.page, root, self.md))
-        for element in root.iter():
-            for text in (element.text, element.tail):
-                if text and text not in found:
-                    found[text] = self.finder.find(text)
+        self.found = self.process(self.page, self.known_of_page, root, self.md)
         return None
