@@ -322,18 +322,18 @@ def test_work_after_the_chunks_that_fails_keeps_the_chunks() -> None:
 
 def test_pages_are_converted_twice_only_with_text_only_extensions_and_a_core_to_spare(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from annotated_edition.prematch import worth_matching_ahead
+    from annotated_edition.prematch import worth_converting_twice
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    assert worth_matching_ahead(["toc", "footnotes", "attr_list", "markdown.extensions.tables"], {})
-    assert worth_matching_ahead(["pymdownx.superfences"], {"pymdownx.superfences": {}})
-    assert not worth_matching_ahead(["toc", "markdown_exec"], {})        # runs code blocks
-    assert not worth_matching_ahead(["pymdownx.snippets"], {})            # reads (and may fetch) files
-    assert not worth_matching_ahead(["toc", markdown.extensions.toc.TocExtension()], {})  # unknown object
-    assert not worth_matching_ahead(["pymdownx.superfences"],
+    assert worth_converting_twice(["toc", "footnotes", "attr_list", "markdown.extensions.tables"], {})
+    assert worth_converting_twice(["pymdownx.superfences"], {"pymdownx.superfences": {}})
+    assert not worth_converting_twice(["toc", "markdown_exec"], {})        # runs code blocks
+    assert not worth_converting_twice(["pymdownx.snippets"], {})            # reads (and may fetch) files
+    assert not worth_converting_twice(["toc", markdown.extensions.toc.TocExtension()], {})  # unknown object
+    assert not worth_converting_twice(["pymdownx.superfences"],
                                     {"pymdownx.superfences": {"custom_fences": [{"name": "python"}]}})
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
-    assert not worth_matching_ahead(["toc"], {})                           # one core: it would compete
+    assert not worth_converting_twice(["toc"], {})                           # one core: it would compete
 
 
 _BUILD_AND_WATCH_THE_EDITION = """

@@ -27,7 +27,7 @@ from markdown.treeprocessors import Treeprocessor
 from .anchoring import PLACEHOLDER, Anchor, AnchorError, FlatText, find_anchor, flatten, wrap
 from .matcher import Form, FormMatcher
 from .model import Annotations, GlossaryEntry, Note, Source, notes_key
-from .prematch import PageFeed, worth_matching_ahead
+from .prematch import PageFeed, worth_converting_twice
 from .problems import Problem
 from .render import Rendered, RenderJob, SnippetRenderer
 
@@ -195,7 +195,7 @@ class Edition:
         # Its work refers to the edition weakly: no reference cycle keeps the edition alive once
         # the build lets go of it (on_post_build).
         feed = (PageFeed(pages, read_page, renderer.new_markdown, functools.partial(_page_ahead, weakref.ref(self)))
-                if pages and read_page is not None and worth_matching_ahead(*renderer.extensions) else None)
+                if pages and read_page is not None and worth_converting_twice(*renderer.extensions) else None)
         snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
         self._job = RenderJob(renderer, snippets, then=feed.work_in_worker if feed is not None else None)
         if feed is not None and self._job.in_background:
@@ -217,7 +217,7 @@ class Edition:
         """
         if self._feed is None or page.fragments:  # (fragments are numbered from 0 in the worker's edit)
             return False
-        outcome: PageOutcome | None = self._feed.known(("page", page.src_path))
+        outcome: PageOutcome | None = self._feed.take(("page", page.src_path))
         if outcome is None:
             return False
         read, elements = what_editing_reads(root, stash, page)
@@ -381,8 +381,7 @@ class PlaceholderAwareMatcher:
     match is mapped back to the text, as tightly as it goes (placeholders at
     its edges stay outside it; those inside, where a passage begins or ends
     in the middle of a form, are in it).  Python-Markdown's raw-HTML
-    placeholders stay in the text, as they always were.  The worker matches
-    with the same rule (:class:`~.prematch.MatchFeed`).
+    placeholders stay in the text, as they always were.
     """
 
     def __init__(self, matcher: FormMatcher, marker: str, placeholder: re.Pattern[str]) -> None:

@@ -4,7 +4,7 @@ The render worker (:class:`~.render.RenderJob`) is idle once the definitions
 and notes are rendered, while this process still converts pages.  So it goes
 on converting the pages' Markdown itself, ahead of this process, runs on
 each tree what the edition's treeprocessor would run (``process``), and
-sends what that gave, filed under a digest of the tree it started from.
+sends what that gave, with all that it read of the tree it started from.
 The treeprocessor then applies the outcome instead of doing the work.
 
 Nothing depends on the worker's guess of a page being right: a tree that is
@@ -15,7 +15,7 @@ alone, so a tree found is the answer.
 
 Converting a page twice is only harmless where the conversion does nothing
 but turn text into HTML, and only worth it with a core to spare: see
-:func:`worth_matching_ahead`.
+:func:`worth_converting_twice`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ PURE_EXTENSIONS = frozenset({
 })
 
 
-def worth_matching_ahead(extensions: Sequence[Any], configs: dict[str, Any]) -> bool:
+def worth_converting_twice(extensions: Sequence[Any], configs: dict[str, Any]) -> bool:
     """Whether the worker may convert the site's pages a second time, and whether it would pay.
 
     Only with a core to spare (on one core the second conversion competes
@@ -159,6 +159,13 @@ class PageFeed:
             found = self._known.get(key)
         return found
 
+    def take(self, key: object) -> Any | None:
+        """As :meth:`known`, and forget it: a page's outcome is used once, and need not stay in memory."""
+        found = self.known(key)
+        if found is not None:
+            del self._known[key]
+        return found
+
     def _receive(self) -> None:
         """Take in every whole frame the worker has sent so far, without waiting."""
         if self._read_end is None:
@@ -166,7 +173,7 @@ class PageFeed:
         chunks = [self._buffer]
         while True:
             try:
-                chunk = os.read(self._read_end, 1 << 16)
+                chunk = os.read(self._read_end, 1 << 18)
             except BlockingIOError:
                 break
             except OSError:
@@ -176,12 +183,13 @@ class PageFeed:
                 break
             chunks.append(chunk)
         data = b"".join(chunks)
+        view = memoryview(data)  # frames unpickled in place, not copied out first
         offset = 0
         while offset + _FRAME.size <= len(data):
             (size,) = _FRAME.unpack_from(data, offset)
             if offset + _FRAME.size + size > len(data):
                 break
-            found = pickle.loads(data[offset + _FRAME.size:offset + _FRAME.size + size])  # noqa: S301 - our child
+            found = pickle.loads(view[offset + _FRAME.size:offset + _FRAME.size + size])  # noqa: S301 - our child
             self._known.update(found)
             offset += _FRAME.size + size
         self._buffer = data[offset:]
@@ -237,11 +245,10 @@ class PageFeed:
             except Exception:  # noqa: BLE001 - this page is edited in the build's process instead
                 index += 1
                 continue
-            if recorder.found:
-                frame = pickle.dumps(recorder.found, protocol=pickle.HIGHEST_PROTOCOL)
-                if not self._write(_FRAME.pack(len(frame)) + frame):
-                    break
-            pace.page_done(time.perf_counter() - started)
+            frame = pickle.dumps(recorder.found, protocol=pickle.HIGHEST_PROTOCOL) if recorder.found else b""
+            pace.page_done(time.perf_counter() - started)  # (not the wait for room in the pipe)
+            if frame and not self._write(_FRAME.pack(len(frame)) + frame):
+                break
             index += 1
         os.close(self._write_end)
 
