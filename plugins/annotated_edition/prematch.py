@@ -242,6 +242,8 @@ class PageFeed:
                 source, recorder.known_of_page = self._read_page(self._pages[index])
                 md.reset()
                 md.convert(source)
+            except _TreeDone:  # the recorder has what it needs: no HTML to write
+                pass
             except Exception:  # noqa: BLE001 - this page is edited in the build's process instead
                 index += 1
                 continue
@@ -309,6 +311,10 @@ class _Pace:
         return parent_at + max(1, math.ceil(self.MARGIN * self._own / parents_seconds))
 
 
+class _TreeDone(Exception):
+    """Raised by the recorder once it has the tree's outcome: the worker never serializes the page."""
+
+
 class _Recorder(Treeprocessor):
     """Runs ``process`` on a converted page's tree (in the worker), and keeps what it gives."""
 
@@ -322,4 +328,4 @@ class _Recorder(Treeprocessor):
 
     def run(self, root: etree.Element) -> Any:
         self.found = self.process(self.page, self.known_of_page, root, self.md)
-        return None
+        raise _TreeDone
