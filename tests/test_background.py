@@ -149,6 +149,27 @@ def test_this_process_takes_over_what_a_slow_worker_has_not_reached() -> None:
     assert [renderer.cached(snippet) for snippet in snippets] == expected
 
 
+class RecordingRenderer(SnippetRenderer):
+    """Records every snippet it is asked to render, in this process."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.asked: list[str] = []
+
+    def render(self, snippets: Sequence[str]) -> list[Rendered]:
+        self.asked += snippets
+        return super().render(snippets)
+
+
+def test_a_text_given_twice_is_rendered_once() -> None:
+    """Notes often say the same thing: each copy gets the one rendering."""
+    snippets = [SNIPPETS[1], SNIPPETS[2], SNIPPETS[1], SNIPPETS[1], SNIPPETS[2]]
+    renderer = RecordingRenderer(EXTENSIONS, {})
+    job = RenderJob(renderer, snippets, background=False)
+    assert job.result() == inline(snippets)
+    assert sorted(renderer.asked) == sorted([SNIPPETS[1], SNIPPETS[2]])
+
+
 def test_snippets_rendered_by_an_earlier_job_are_never_sent_to_a_worker() -> None:
     first = RenderJob(SnippetRenderer(EXTENSIONS, {}), SNIPPETS, background=True)
     expected = first.result()

@@ -265,7 +265,10 @@ class RenderJob:
         """``then``: more work for the worker once it has rendered (see :class:`~.background.SharedJob`)."""
         self._renderer = renderer
         self._snippets = list(snippets)
-        self._missing = [i for i, snippet in enumerate(self._snippets) if renderer.cached(snippet) is None]
+        # Each text once (notes often say the same thing); its copies come from the renderer's cache.
+        first_of = {snippet: i for i, snippet in reversed(list(enumerate(self._snippets)))}
+        self._missing = [i for i, snippet in enumerate(self._snippets)
+                         if first_of[snippet] == i and renderer.cached(snippet) is None]
         chunks = [self._missing[i:i + CHUNK] for i in range(0, len(self._missing), CHUNK)]
         self._results: list[Rendered] | None = None
         if background is None:
@@ -293,9 +296,9 @@ class RenderJob:
             if self.in_background:  # what the worker rendered is kept for later builds here too
                 for index, result in zip(self._missing, rendered):
                     self._renderer.remember(self._snippets[index], result)
-            by_index = dict(zip(self._missing, rendered))
-            self._results = [by_index[i] if i in by_index else self._renderer.cached(snippet) or
-                             self._renderer.render([snippet])[0] for i, snippet in enumerate(self._snippets)]
+            by_text = {self._snippets[index]: result for index, result in zip(self._missing, rendered)}
+            self._results = [by_text.get(snippet) or self._renderer.cached(snippet) or
+                             self._renderer.render([snippet])[0] for snippet in self._snippets]
         return self._results
 
     def cancel(self) -> None:
