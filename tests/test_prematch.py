@@ -226,6 +226,10 @@ def test_the_worker_edits_each_page_as_this_process_does(monkeypatch: pytest.Mon
         for page in [p for p in list(PAGES)[1:] if p != "page5.md"]:
             while True:   # the same page, converted until the worker's edit has arrived and is used
                 before = edition.pages_ahead
+                # Another conversion with the page's context first (a hook rendering a summary):
+                # it is not the page, and leaves the page's edit for the page.
+                convert("A word on Lima, elsewhere.", context(page))
+                assert edition.pages_ahead == before
                 ahead = convert(PAGES[page], context(page))
                 if edition.pages_ahead == before + 1:
                     break

@@ -217,12 +217,14 @@ class Edition:
         """
         if self._feed is None or page.fragments:  # (fragments are numbered from 0 in the worker's edit)
             return False
-        outcome: PageOutcome | None = self._feed.take(("page", page.src_path))
+        key = ("page", page.src_path)
+        outcome: PageOutcome | None = self._feed.known(key)
         if outcome is None:
             return False
         read, elements = what_editing_reads(root, stash, page)
-        if read != outcome.read:  # rewritten by a plugin, or converted otherwise: edited here
+        if read != outcome.read:  # rewritten by a plugin, converted otherwise, or another conversion
             return False
+        self._feed.forget(key)  # used once: it need not stay in memory
         outcome.apply(elements, page)
         self.pages_ahead += 1
         return True

@@ -159,12 +159,9 @@ class PageFeed:
             found = self._known.get(key)
         return found
 
-    def take(self, key: object) -> Any | None:
-        """As :meth:`known`, and forget it: a page's outcome is used once, and need not stay in memory."""
-        found = self.known(key)
-        if found is not None:
-            del self._known[key]
-        return found
+    def forget(self, key: object) -> None:
+        """Let go of what was sent under ``key`` (a page's outcome is used once)."""
+        self._known.pop(key, None)
 
     def _receive(self) -> None:
         """Take in every whole frame the worker has sent so far, without waiting."""
