@@ -336,6 +336,12 @@ def test_pages_are_converted_twice_only_with_text_only_extensions_and_a_core_to_
     assert not worth_converting_twice(["toc", markdown.extensions.toc.TocExtension()], {})  # unknown object
     assert not worth_converting_twice(["pymdownx.superfences"],
                                     {"pymdownx.superfences": {"custom_fences": [{"name": "python"}]}})
+    # The same, handed on by pymdownx.extra; and inlinehilite's custom inline blocks.
+    assert not worth_converting_twice(["pymdownx.extra"], {"pymdownx.extra": {
+        "pymdownx.superfences": {"custom_fences": [{"name": "python"}]}}})
+    assert not worth_converting_twice(["pymdownx.inlinehilite"], {"pymdownx.inlinehilite": {
+        "custom_inline": [{"name": "math"}]}})
+    assert worth_converting_twice(["pymdownx.extra"], {"pymdownx.extra": {"pymdownx.superfences": {}}})
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert not worth_converting_twice(["toc"], {})                           # one core: it would compete
 

@@ -60,13 +60,18 @@ PURE_EXTENSIONS = frozenset({
 })
 
 
+# Options that hand an extension the site's own code to run (superfences' custom fences, inlinehilite's
+# custom inline blocks), at any depth: pymdownx.extra passes its options on to superfences.
+USER_CODE_OPTIONS = frozenset({"custom_fences", "custom_inline"})
+
+
 def worth_converting_twice(extensions: Sequence[Any], configs: dict[str, Any]) -> bool:
     """Whether the worker may convert the site's pages a second time, and whether it would pay.
 
     Only with a core to spare (on one core the second conversion competes
     with the build), and only if every Markdown extension of the site is one
-    of :data:`PURE_EXTENSIONS` (with superfences, only without custom fences,
-    which may run anything).
+    of :data:`PURE_EXTENSIONS`, none of them given code of the site's own to
+    run (:data:`USER_CODE_OPTIONS`), which may do anything.
     """
     try:
         cores = len(os.sched_getaffinity(0))
@@ -78,12 +83,18 @@ def worth_converting_twice(extensions: Sequence[Any], configs: dict[str, Any]) -
         if not isinstance(extension, str):
             return False
         name = extension.removeprefix("markdown.extensions.")
-        if name not in PURE_EXTENSIONS:
-            return False
-        options = configs.get(extension) or {}
-        if "superfences" in name and options.get("custom_fences"):
+        if name not in PURE_EXTENSIONS or _runs_user_code(configs.get(extension)):
             return False
     return True
+
+
+def _runs_user_code(options: object) -> bool:
+    """Whether an extension's options (nested dicts and lists) give it code of the site's own to run."""
+    if isinstance(options, dict):
+        return any((key in USER_CODE_OPTIONS and value) or _runs_user_code(value) for key, value in options.items())
+    if isinstance(options, (list, tuple)):
+        return any(_runs_user_code(value) for value in options)
+    return False
 
 
 class PageFeed:
