@@ -265,7 +265,7 @@ class RenderJob:
         """``then``: more work for the worker once it has rendered (see :class:`~.background.SharedJob`)."""
         self._renderer = renderer
         self._snippets = list(snippets)
-        # Each text once (notes often say the same thing); its copies come from the renderer's cache.
+        # Each text once (notes often say the same thing): its copies get that rendering (see result).
         first_of = {snippet: i for i, snippet in reversed(list(enumerate(self._snippets)))}
         self._missing = [i for i, snippet in enumerate(self._snippets)
                          if first_of[snippet] == i and renderer.cached(snippet) is None]
