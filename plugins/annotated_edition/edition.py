@@ -585,11 +585,12 @@ class PageOutcome:
     anchored: list[str]
 
     @classmethod
-    def of(cls, read: tuple[object, ...], elements: Sequence[etree.Element],
-           before: Sequence[tuple[str | None, str | None, str | None]], page: PageContext) -> PageOutcome:
-        """The outcome of an edit that ``read`` this, of ``elements``, whose text, tail and id were ``before``."""
+    def of(cls, read: tuple[object, ...], elements: Sequence[etree.Element], page: PageContext) -> PageOutcome:
+        """The outcome of an edit of ``elements`` that read ``read`` (their texts, tails and ids before it)."""
+        # The tree's part of what was read: (tag, children, id, class, text, tail) by element.
+        shape: Sequence[tuple[object, ...]] = read[-1]  # type: ignore[assignment]
         changed = []
-        for index, (element, (text, tail, anchor_id)) in enumerate(zip(elements, before)):
+        for index, (element, (_, _, anchor_id, _, text, tail)) in enumerate(zip(elements, shape)):
             now_id = element.get("id")
             if element.text is not text or element.tail is not tail or now_id != anchor_id:
                 changed.append((index, element.text, element.tail, now_id if now_id != anchor_id else None))
@@ -620,11 +621,10 @@ def _page_ahead(edition_ref: Callable[[], Edition | None], uri: str, page: PageC
     if edition is None or page.fragments:
         return {}
     read, elements = what_editing_reads(root, stash, page)
-    before = [(element.text, element.tail, element.get("id")) for element in elements]
     edit_page(edition, page, root, stash)
     if page.problems:
         return {}
-    return {("page", page.src_path): PageOutcome.of(read, elements, before, page)}
+    return {("page", page.src_path): PageOutcome.of(read, elements, page)}
 
 
 def _hidden_from_quotes(element: etree.Element) -> bool:

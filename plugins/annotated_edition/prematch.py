@@ -46,8 +46,8 @@ _PAGE_AT = struct.Struct("q")  # in the shared map: the page this process conver
 PIPE_SIZE = 1 << 20
 
 # Extensions that only turn Markdown into HTML: no files written, nothing fetched, no code run.
-# A site with any other (an Extension object a plugin added, markdown-exec, plantuml, snippets,
-# superfences with custom fences) never has its pages converted a second time.
+# A site with any other (an Extension object a plugin added, markdown-exec, plantuml, snippets), or
+# with one given code of its own to run (USER_CODE_OPTIONS), never has its pages converted a second time.
 PURE_EXTENSIONS = frozenset({
     "abbr", "admonition", "attr_list", "codehilite", "def_list", "extra", "fenced_code", "footnotes",
     "legacy_attrs", "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc",
