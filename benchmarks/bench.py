@@ -50,20 +50,34 @@ def corpus_for(pages: int, entries: int) -> Corpus:
     return Corpus(root, pages, entries)
 
 
-def build_seconds(corpus: Corpus, name: str, text: str) -> float:
+def build_seconds(corpus: Corpus, name: str, text: str, env: dict[str, str] | None = None,
+                  cores: int | None = None) -> float:
+    """Seconds of one `mkdocs build` in a fresh process (``cores=1``: pinned to the first core)."""
+    return build(corpus, name, text, env, cores)[0]
+
+
+def build(corpus: Corpus, name: str, text: str, env: dict[str, str] | None = None,
+          cores: int | None = None) -> tuple[float, int]:
+    """Seconds and peak memory (KiB, as `/usr/bin/time -f %M` reports it: wait4's maxrss) of one build."""
     config_file = corpus.root / f"{name}.yml"
     config_file.write_text(text)
     site = corpus.root / f"site-{name}"
     shutil.rmtree(site, ignore_errors=True)
+    command = [str(BIN / "mkdocs"), "build", "-q", "-f", str(config_file), "-d", str(site)]
+    if cores == 1:
+        command = ["taskset", "-c", "0", *command]
     start = time.perf_counter()
-    run = subprocess.run([str(BIN / "mkdocs"), "build", "-q", "-f", str(config_file), "-d", str(site)],
-                         env=ENV, capture_output=True, text=True)
+    process = subprocess.Popen(command, env={**ENV, **(env or {})}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    stderr = process.stderr.read() if process.stderr else ""
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    if run.returncode != 0:
-        raise SystemExit(f"build {name} failed:\n{run.stderr[-2000:]}")
-    if name != "plain" and "WARNING" in run.stderr:
-        raise SystemExit(f"build {name} warned (a note did not anchor?):\n{run.stderr[-2000:]}")
-    return elapsed
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"build {name} failed:\n{stderr[-2000:]}")
+    if name != "plain" and "WARNING" in stderr:
+        raise SystemExit(f"build {name} warned (a note did not anchor?):\n{stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss
 
 
 def measure(corpus: Corpus, search: bool, runs: int) -> dict[str, float]:
@@ -114,6 +128,74 @@ def breakdown(corpus: Corpus) -> dict[str, float]:
     return json.loads(out.strip().splitlines()[-1])
 
 
+# -- ablation: what each performance mechanism buys -------------------------
+
+LOAD_SIZE = (200, 10000)
+MECHANISMS: list[tuple[str, str, tuple[int, int], bool]] = [
+    # (switch, what it does, the size it is measured at, with search)
+    ("render-worker", "renders definitions and notes on the other core while the pages convert", GOAL, False),
+    ("page-worker", "the render worker, once done, converts and edits pages ahead of the build", GOAL, False),
+    ("gc-freeze", "freezes the build's long-lived objects for the cyclic garbage collector", GOAL, False),
+    ("render-batch", "renders the snippets joined into one Markdown document", GOAL, False),
+    ("audit-fast-path", "checks rendered snippets with regexes before the HTML parser", GOAL, False),
+    ("search-view", "gives search a lean view of each page (no apparatus, notes as plain text)", GOAL, True),
+    ("loading-worker", "reads annotation files on the other core while MkDocs collects files", LOAD_SIZE, False),
+    ("fastjsonschema", "validates with generated code; jsonschema only explains invalid files", LOAD_SIZE, False),
+    ("positions-only", "reads an entry's positions only when a message needs them", LOAD_SIZE, False),
+    ("gc-pause", "pauses the cyclic garbage collector while annotations load", LOAD_SIZE, False),
+]
+
+
+def ablation(pairs: int, only: set[str] | None = None) -> list[str]:
+    """Each mechanism's worth: the ratio with everything on, and with that one mechanism off.
+
+    For each size and core count, ``pairs`` rounds; each round builds the
+    plain site and every variant, in an order that rotates from round to
+    round, and each variant's ratio is taken against that round's plain
+    build.  A cell is the median over the rounds.
+    """
+    mechanisms = [m for m in MECHANISMS if only is None or m[0] in only]
+    groups: dict[tuple[tuple[int, int], bool], list[str]] = {}
+    for name, _, size, search in mechanisms:
+        groups.setdefault((size, search), []).append(name)
+    results: dict[tuple[str, int], tuple[float, float, float]] = {}
+    for (size, search), names in groups.items():
+        corpus = corpus_for(*size)
+        plain_text = config(corpus, plugin=None, search=search)
+        plugin_text = config(corpus, plugin="first", search=search)
+        variants = [("on", {})] + [(name, {"ANNOTATED_EDITION_OFF": name}) for name in names]
+        for cores in (2, 1):
+            ratios: dict[str, list[float]] = {label: [] for label, _ in variants}
+            plain_times: list[float] = []
+            for round_number in range(pairs):
+                order = [("plain", None)] + variants
+                shift = round_number % len(order)
+                order = order[shift:] + order[:shift]
+                seconds: dict[str, float] = {}
+                for label, env in order:
+                    text = plain_text if env is None else plugin_text
+                    seconds[label] = build_seconds(corpus, "plain" if env is None else "ablate", text, env, cores)
+                plain_times.append(seconds["plain"])
+                for label, _ in variants:
+                    ratios[label].append(seconds[label] / seconds["plain"])
+            on = statistics.median(ratios["on"])
+            for name in names:
+                results[(name, cores)] = (on, statistics.median(ratios[name]), statistics.median(plain_times))
+                print(f"{name} ({cores} cores, {size[0]}x{size[1]}{', search' if search else ''}): on "
+                      f"{on:.3f}x, off {results[(name, cores)][1]:.3f}x, plain {statistics.median(plain_times):.2f}s",
+                      flush=True)
+    lines = ["| mechanism | measured at | 2 cores: on | off | removal costs | 1 core: on | off | removal costs |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for name, what, size, search in mechanisms:
+        cells = []
+        for cores in (2, 1):
+            on, off, _ = results[(name, cores)]
+            cells += [f"{on:.2f}×", f"{off:.2f}×", f"{(off - on) * 100:+.0f}%"]
+        lines.append(f"| `{name}`: {what} | {size[0]} × {size[1]}{', search' if search else ''} | "
+                     + " | ".join(cells) + " |")
+    return lines
+
+
 def compile_plugin() -> None:
     """Compile the plugin's bytecode, as pip does when it installs a package.
 
@@ -149,7 +231,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per size (median); default 3")
     parser.add_argument("--quick", action="store_true", help="only the goal size, 1 run")
     parser.add_argument("--no-readme", action="store_true", help="print only; do not rewrite README.md")
+    parser.add_argument("--ablation", action="store_true", help="only the ablation table (each mechanism off)")
+    parser.add_argument("--pairs", type=int, default=8, help="rounds per ablation cell (median); default 8")
+    parser.add_argument("--only", help="with --ablation: these mechanisms only (comma-separated)")
     args = parser.parse_args()
+    if args.ablation:
+        OUT.mkdir(exist_ok=True)
+        compile_plugin()
+        print("\n".join(ablation(args.pairs, set(args.only.split(",")) if args.only else None)))
+        return
     runs = 1 if args.quick else args.runs
     sizes = [GOAL] if args.quick else sorted({(p, GOAL[1]) for p in PAGE_SIZES} | {(GOAL[0], e) for e in ENTRY_SIZES})
     OUT.mkdir(exist_ok=True)

@@ -19,13 +19,20 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
+import os
+
+
+def switched_off(mechanism: str) -> bool:
+    """Whether the benchmark's ablation switched ``mechanism`` off (``ANNOTATED_EDITION_OFF=a,b``)."""
+    return mechanism in os.environ.get("ANNOTATED_EDITION_OFF", "").split(",")
 
 
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
     """Run the block with the cyclic collector off (it is restored as it was)."""
     enabled = gc.isenabled()
-    gc.disable()
+    if not switched_off("gc-pause"):
+        gc.disable()
     try:
         yield
     finally:
@@ -39,6 +46,8 @@ _holders = 0
 def freeze() -> None:
     """Freeze every object alive now (``gc.freeze``) until the matching :func:`thaw`."""
     global _holders
+    if switched_off("gc-freeze"):
+        return
     _holders += 1
     gc.freeze()
 
@@ -46,6 +55,8 @@ def freeze() -> None:
 def thaw() -> None:
     """Let go of one :func:`freeze`; the last to let go unfreezes (``gc.unfreeze``)."""
     global _holders
+    if switched_off("gc-freeze"):
+        return
     _holders = max(0, _holders - 1)
     if not _holders:
         gc.unfreeze()

@@ -69,6 +69,11 @@ def _fast_check(name: str, items: bool = False) -> Callable[[Any], Any]:
 
 def is_valid(name: str, value: Any, *, items: bool = False) -> bool:
     """Whether ``value`` satisfies the schema ``name`` (its `items` schema if ``items``)."""
+    if collector.switched_off("fastjsonschema"):
+        validator = _validator(name)
+        if items:
+            return not any(True for _ in validator.evolve(schema=validator.schema["items"]).iter_errors(value))
+        return validator.is_valid(value)
     try:
         _fast_check(name, items)(value)
     except fastjsonschema.JsonSchemaException:
@@ -349,7 +354,7 @@ class AnnotationsLoading:
             return
         self._files, self._listing_problems = _list_files(root, annotations_dir)
         chunks = [self._files[i:i + LOADING_CHUNK] for i in range(0, len(self._files), LOADING_CHUNK)]
-        worker = background.possible() and background.worth_it(len(self._files), PARALLEL_LOADING_MINIMUM)
+        worker = not collector.switched_off("loading-worker") and background.possible() and background.worth_it(len(self._files), PARALLEL_LOADING_MINIMUM)
         # The work refers to no state of this object: a dropped loading leaves no reference cycle.
         self._job = background.SharedJob(
             chunks, functools.partial(_read_files, root, str(annotations_dir / "notes") + os.sep),
@@ -455,7 +460,7 @@ def _glossary_file(name: str, root: Path) -> _GlossaryOutcome:
     rel = _relative(name, root)
     problems: list[Problem] = []
     # An entry needs its positions only for a message: they are read when one is written.
-    parsed = _read(name, positions=False)
+    parsed = _read(name, positions=collector.switched_off("positions-only"))
     if isinstance(parsed, YamlProblem):
         return [Problem(rel, parsed.line, parsed.column, parsed.message)], None
     return problems, _load_entry(name, rel, parsed, problems)
@@ -501,7 +506,7 @@ def _load_entry(path: str, rel: str, doc: Document, problems: list[Problem]) -> 
         id=entry_id, term=value["term"], definition=value["definition"], forms=tuple(forms), path=rel,
         lang=value.get("lang"), match_case=value.get("match_case", False), link=value.get("link"),
         see_also=tuple(value.get("see_also", [])), sources=_sources(value.get("sources")),
-        form_paths=tuple(paths), document=doc.positions_only(),
+        form_paths=tuple(paths), document=doc if collector.switched_off("positions-only") else doc.positions_only(),
     )
 
 

@@ -131,7 +131,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._glossary_unfinished = ""
         self._definition_blocks: dict[str, str] = {}
         # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
-        self._search = any(name.split("/")[-1] == "search" for name in config.plugins)
+        self._search = not collector.switched_off("search-view") and any(name.split("/")[-1] == "search" for name in config.plugins)
         return config
 
     @event_priority(-100)

@@ -73,6 +73,9 @@ def worth_converting_twice(extensions: Sequence[Any], configs: dict[str, Any]) -
     of :data:`PURE_EXTENSIONS`, none of them given code of the site's own to
     run (:data:`USER_CODE_OPTIONS`), which may do anything.
     """
+    from .collector import switched_off
+    if switched_off("page-worker"):
+        return False
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux: no worker anyway

@@ -122,7 +122,7 @@ def _looks_clean(fragment: str) -> bool:
 
 def audit(fragment: str) -> list[str]:
     """What :func:`sanitize` will remove from ``fragment``, in words."""
-    if _looks_clean(fragment):
+    if not _background.collector.switched_off("audit-fast-path") and _looks_clean(fragment):
         return []
     auditor = _Auditor()
     auditor.feed(fragment)
@@ -205,11 +205,12 @@ class SnippetRenderer:
         """Render ``snippets`` (Markdown) to sanitized HTML, in the same order."""
         results: dict[int, Rendered] = {}
         batch: list[int] = []
+        alone = _background.collector.switched_off("render-batch")
         for index, snippet in enumerate(snippets):
             cached = self.cached(snippet)
             if cached is not None:
                 results[index] = cached
-            elif (_SPLIT in snippet or "[^" in snippet or "```" in snippet or "~~~" in snippet or "<" in snippet
+            elif alone or (_SPLIT in snippet or "[^" in snippet or "```" in snippet or "~~~" in snippet or "<" in snippet
                   or _DEFINITION.search(snippet)):
                 # Alone: it could swallow the separator, or define a reference or an
                 # abbreviation that would otherwise reach the other snippets of the batch.
@@ -271,6 +272,8 @@ class RenderJob:
                          if first_of[snippet] == i and renderer.cached(snippet) is None]
         chunks = [self._missing[i:i + CHUNK] for i in range(0, len(self._missing), CHUNK)]
         self._results: list[Rendered] | None = None
+        if background is None and _background.collector.switched_off("render-worker"):
+            background = False
         if background is None:
             background = _background.possible() and _background.worth_it(len(self._missing), BACKGROUND_MINIMUM)
         # The work refers to the renderer and the snippets, not to this job: no reference cycle keeps
