@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as etree
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from annotated_edition.anchoring import AnchorError, closest_passage, find_anchor, flatten, wrap
+from annotated_edition import markup
+from annotated_edition.anchoring import AnchorError, closest_passage, find_anchor, flatten
 from annotated_edition.model import Note
+from annotated_edition.rules import passage_marks, run_content
 
 
 def tree(html: str) -> etree.Element:
@@ -26,21 +27,14 @@ def never(_: etree.Element) -> bool:
 
 
 def anchor_all(root: etree.Element, notes: list[Note]) -> None:
-    """Anchor and wrap ``notes`` in ``root``, then put the placeholders' markup in place, as the edition does."""
+    """Anchor ``notes`` in ``root`` and write their marks and references, as the edition does."""
     flat = flatten(root, never)
-    anchors = [find_anchor(n, flat) for n in notes]
-    markup: list[str] = []
-
-    def placeholder(html: str) -> str:
-        markup.append(html)
-        return f"\x02{len(markup) - 1}\x03"
-
-    wrap(flat, anchors, lambda n: placeholder(f'<mark data-note="{n.id}">'), placeholder("</mark>"),
-         lambda n: placeholder(f'<sup data-ref="{n.id}">*</sup>'))
-    written = re.sub("\x02(\\d+)\x03", lambda m: markup[int(m.group(1))], etree.tostring(root, encoding="unicode"))
-    wrapped = etree.fromstring(written)
-    root.text = wrapped.text
-    root[:] = list(wrapped)
+    anchors = sorted((find_anchor(n, flat) for n in notes), key=lambda a: (a.start, -a.end))
+    parents = {child: parent for parent in root.iter() for child in parent}
+    style = markup.LinkStyle("glossary.html", lambda entry_id: entry_id)
+    for (element, attr), placed in passage_marks(flat, anchors).items():
+        content = run_content(getattr(element, attr) or "", placed, ())
+        markup.write_run(element, attr, content, style, parents.get(element))
 
 
 def marked_text(root: etree.Element, note_id: str) -> str:
@@ -89,14 +83,15 @@ def test_reference_follows_the_last_run() -> None:
     root = tree("<p>alpha beta gamma</p>")
     anchor_all(root, [note("beta")])
     assert etree.tostring(root, encoding="unicode") == \
-        '<div><p>alpha <mark data-note="n1">beta</mark><sup data-ref="n1">*</sup> gamma</p></div>'
+        '<div><p>alpha <mark class="edition-quote" data-note="n1">beta</mark><sup class="edition-note-ref" id="note-ref-n1"><a aria-label="Editorial note 1" class="footnote-ref" href="#note-n1">1</a></sup> gamma</p></div>'
 
 
 def test_reference_goes_after_an_enclosing_link() -> None:
     root = tree('<p>see <a href="#x">the term</a> here</p>')
     anchor_all(root, [note("see the term")])
     html = etree.tostring(root, encoding="unicode")
-    assert '<a href="#x"><mark data-note="n1">the term</mark></a><sup data-ref="n1">*</sup> here' in html
+    assert ('<a href="#x"><mark class="edition-quote" data-note="n1">the term</mark></a>'
+            '<sup class="edition-note-ref" id="note-ref-n1"><a aria-label="Editorial note 1" class="footnote-ref" href="#note-n1">1</a></sup> here') in html
 
 
 def test_nested_notes_nest_their_marks() -> None:

@@ -31,8 +31,9 @@ def test_term_link_contract(edition: Edition) -> None:
     result = edition.build()
     assert not result.failed, result.messages
     links = content(result.page()).select("a.edition-term")
-    assert [(a["data-term"], a.get_text(), a["href"], a.get("lang")) for a in links] == [
-        ("cholo", "cholo", "glossary/#cholo", "es"), ("caviar", "caviar", "glossary/#caviar", "es")]
+    assert [(a["data-term"], a.get_text(), a["href"], a.get("lang"), a.span["lang"]) for a in links] == [
+        ("cholo", "cholo", "glossary/#cholo", None, "es"), ("caviar", "caviar", "glossary/#caviar", None, "es")]
+    assert [a.span.get_text() for a in links] == ["cholo", "caviar"]  # the form's words, in their language
     assert links[0]["title"] == "A charged word for people of mixed or Indigenous descent."
 
 
@@ -385,7 +386,7 @@ def test_an_author_cannot_write_the_plugins_placeholders(edition: Edition) -> No
 
 
 def test_the_early_script_and_the_definitions_find_their_place() -> None:
-    from annotated_edition.plugin import _insert_in_page
+    from annotated_edition.reader import insert_in_page as _insert_in_page
 
     assert _insert_in_page("<html><head>H</head><body class=x>B</body>", "S", "D") == \
         "<html><head>HS</head><body class=x>DB</body>"

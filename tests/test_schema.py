@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from annotated_edition.loader import schema
+from annotated_edition.validation import schema
 from editions import REPO
 
 SPEC = (REPO / "SPEC.md").read_text(encoding="utf-8")

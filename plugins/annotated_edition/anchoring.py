@@ -4,9 +4,8 @@ A page's visible text is flattened once into one string, with a map from
 each text run (an element's ``text`` or ``tail``) to its offsets.  Quotes are
 searched in the canonical form of that string (see :mod:`textnorm`), so
 curly and straight quotes, dashes and whitespace runs compare equal; block
-boundaries and raw HTML never match.  Marks never change the text, so all
-wraps are computed against the same flattening and applied from the end of
-the page backwards.
+boundaries and raw HTML never match.  Where a passage's marks go is for
+:func:`~.rules.passage_marks` to say.
 """
 
 from __future__ import annotations
@@ -306,59 +305,3 @@ def _candidate_words(quote: str, text: str, starts: list[int], limit: int = 4000
                 index = text.find(word, index + 1)
         position += len(word) + 1
     return sorted(found)
-
-
-# --------------------------------------------------------------------------
-# Wrapping passages in marks
-# --------------------------------------------------------------------------
-
-MakeMarkup = Callable[[Note], str]
-
-
-def wrap(flat: FlatText, anchors: Sequence[Anchor], opening: MakeMarkup, closing: str,
-         reference: MakeMarkup) -> None:
-    """Wrap each anchored passage in marks (one per text run) and add its reference, in the text itself.
-
-    What goes into a run's text is what the callers give: ``opening(note)``
-    where a mark starts, ``closing`` where one ends, ``reference(note)``
-    after the last run of a note's passage (after the link that encloses
-    it, if any: a reference is a link, never inside one).  The edition gives
-    placeholders that its postprocessor replaces with the elements' HTML.
-    Overlapping or nested passages nest their marks.  The runs are rewritten
-    from the end of the page back, in the same order each time: the same
-    page and notes give the same calls.
-    """
-    if not anchors:
-        return
-    order = sorted(anchors, key=lambda a: (a.start, -a.end))  # outer marks before the marks they hold
-    touched: dict[int, Segment] = {}
-    for anchor in anchors:
-        for segment in flat.segments_between(anchor.start, anchor.end):
-            touched[segment.start] = segment
-    for segment in sorted(touched.values(), key=lambda s: s.start, reverse=True):
-        local = [a for a in order if a.start < segment.end and a.end > segment.start]
-        cuts = {segment.start, segment.end}
-        for anchor in local:
-            for point in (anchor.start, anchor.end):
-                if segment.start < point < segment.end:
-                    cuts.add(point)
-        points = sorted(cuts)
-        value = getattr(segment.element, segment.attr)
-        pieces: list[str] = []
-        references_after_link: list[str] = []
-        for left, right in zip(points, points[1:]):
-            piece = value[left - segment.start:right - segment.start]
-            covering = [a for a in local if a.start <= left and right <= a.end]
-            for anchor in reversed(covering):  # the innermost mark first, then each around it
-                piece = f"{opening(anchor.note)}{piece}{closing}"
-                if anchor.end == right:
-                    if segment.link is None:
-                        piece += reference(anchor.note)
-                    else:
-                        references_after_link.append(reference(anchor.note))
-            pieces.append(piece)
-        setattr(segment.element, segment.attr, "".join(pieces))
-        if references_after_link:
-            link = segment.link
-            assert link is not None
-            link.tail = "".join(references_after_link) + (link.tail or "")

@@ -19,19 +19,15 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
-import os
 
-
-def switched_off(mechanism: str) -> bool:
-    """Whether the benchmark's ablation switched ``mechanism`` off (``ANNOTATED_EDITION_OFF=a,b``)."""
-    return mechanism in os.environ.get("ANNOTATED_EDITION_OFF", "").split(",")
+from . import ablation
 
 
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
     """Run the block with the cyclic collector off (it is restored as it was)."""
     enabled = gc.isenabled()
-    if not switched_off("gc-pause"):
+    if not ablation.off("gc-pause"):
         gc.disable()
     try:
         yield
@@ -46,7 +42,7 @@ _holders = 0
 def freeze() -> None:
     """Freeze every object alive now (``gc.freeze``) until the matching :func:`thaw`."""
     global _holders
-    if switched_off("gc-freeze"):
+    if ablation.off("gc-freeze"):
         return
     _holders += 1
     gc.freeze()
@@ -55,7 +51,7 @@ def freeze() -> None:
 def thaw() -> None:
     """Let go of one :func:`freeze`; the last to let go unfreezes (``gc.unfreeze``)."""
     global _holders
-    if switched_off("gc-freeze"):
+    if ablation.off("gc-freeze"):
         return
     _holders = max(0, _holders - 1)
     if not _holders:

@@ -19,8 +19,10 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from .edition import Edition, format_sources
+from .edition import Edition
+from .markup import format_sources
 from .model import GlossaryEntry
+from .problems import Problem
 
 _BACKLINKS = re.compile(r"<!--edition-backlinks:([a-z0-9-]+)-->")
 _LETTER = re.compile(r"<!--edition-glossary:(\d+)-->")
@@ -96,8 +98,12 @@ def _yaml_text(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _lang(tag: str | None) -> str:
+    return f' lang="{html.escape(tag)}"' if tag else ""
+
+
 def _entry_html(edition: Edition, entry: GlossaryEntry) -> str:
-    lang = f' lang="{html.escape(entry.lang)}"' if entry.lang else ""
+    lang = _lang(entry.lang)
     term = html.escape(entry.term)
     parts = [f'<div class="edition-entry" id="{entry.id}">',
              f'<dt class="edition-entry__term"><dfn{lang}>{term}</dfn>'
@@ -106,8 +112,10 @@ def _entry_html(edition: Edition, entry: GlossaryEntry) -> str:
              f'<dd class="edition-entry__body">',
              f'<div class="edition-entry__definition">{edition.definitions[entry.id].html}</div>']
     extra_forms = entry.forms[1:]
-    if extra_forms:
-        forms = ", ".join(f"<span{lang}>{html.escape(f)}</span>" for f in extra_forms)
+    if extra_forms:  # each in its own language
+        langs = entry.form_langs[1:] or (entry.lang,) * len(extra_forms)
+        forms = ", ".join(f"<span{_lang(form_lang)}>{html.escape(form)}</span>"
+                          for form, form_lang in zip(extra_forms, langs))
         parts.append(f'<p class="edition-entry__forms">Also in the text as: {forms}</p>')
     if entry.see_also:
         links = ", ".join(f'<a href="#{target}">{html.escape(edition.entries[target].term)}</a>'
@@ -117,6 +125,14 @@ def _entry_html(edition: Edition, entry: GlossaryEntry) -> str:
     parts.append(f"<!--edition-backlinks:{entry.id}-->")
     parts.append("</dd></div>")
     return "".join(parts)
+
+
+def heading_clashes(edition: Edition, heading_ids: set[str]) -> list[Problem]:
+    """An entry's id must not be the id of a heading on the glossary page (a letter, the title)."""
+    return [Problem(edition.entries[entry_id].path, 1, 1,
+                    f"the entry id '{entry_id}' is also the id of a heading on the glossary page, so links to "
+                    "the entry would land on the heading; rename the file")
+            for entry_id in sorted(heading_ids & set(edition.entries))]
 
 
 class PageLinks(NamedTuple):

@@ -1,97 +1,29 @@
 """Load and validate ``annotations/``: glossary entries and notes files.
 
-Structure is checked against the JSON Schemas shipped in ``schemas/`` (the
-single source of truth for fields and types); the rules a schema cannot say
-(ids from file names, forms claimed twice, ``see_also`` targets, notes files
-without a page, duplicate note ids) are checked here.  Every problem becomes a
+Each file's structure is checked against the JSON Schemas (:mod:`.validation`);
+the rules a schema cannot say (ids from file names, forms claimed twice,
+``see_also`` targets, notes files without a page, duplicate note ids) are
+checked here.  Every problem becomes a
 :class:`~annotated_edition.problems.Problem` with file, line, column and fix;
 nothing raises.
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
-import json
 import os
 import re
-from collections.abc import Callable, Iterable
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
-
-from . import background, collector
+from . import ablation, background, collector
 from .matcher import form_key
 from .model import MARKDOWN_SUFFIXES, Annotations, GlossaryEntry, Note, Source
 from .problems import Problem
+from .validation import FileChecker, did_you_mean, is_valid
 from .yamlload import Document, PathKey, YamlProblem, decode, load
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-SCHEMA_FILES = ("glossary-entry.schema.json", "notes.schema.json", "source.schema.json")
-_TRUE = {"true", "True", "TRUE"}
-_FALSE = {"false", "False", "FALSE"}
-
-
-@lru_cache(maxsize=None)
-def schema(name: str) -> dict[str, Any]:
-    """One of the shipped JSON Schemas, parsed."""
-    text = resources.files("annotated_edition").joinpath("schemas", name).read_text("utf-8")
-    return json.loads(text)
-
-
-@lru_cache(maxsize=None)
-def _fast_check(name: str, items: bool = False) -> Callable[[Any], Any]:
-    """A compiled validator (fastjsonschema) built from the same schema file.
-
-    It only answers valid or not, about fifty times faster than jsonschema;
-    jsonschema then explains the rare invalid file, with paths for positions.
-    """
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            if node.get("$ref") in SCHEMA_FILES:
-                node = {k: v for k, v in schema(node["$ref"]).items() if k not in ("$id", "$schema")}
-            return {k: inline(v) for k, v in node.items() if k not in ("$id", "$schema")}
-        if isinstance(node, list):
-            return [inline(v) for v in node]
-        return node
-
-    document = inline(schema(name))
-    if items:
-        document = document["items"]
-    document["$schema"] = "http://json-schema.org/draft-07/schema#"
-    # Without details in its exceptions the generated code is half as long, and compiled (every
-    # build) in half the time; the answer is only used as valid or not.
-    return fastjsonschema.compile(document, detailed_exceptions=False)
-
-
-def is_valid(name: str, value: Any, *, items: bool = False) -> bool:
-    """Whether ``value`` satisfies the schema ``name`` (its `items` schema if ``items``)."""
-    if collector.switched_off("fastjsonschema"):
-        validator = _validator(name)
-        if items:
-            return not any(True for _ in validator.evolve(schema=validator.schema["items"]).iter_errors(value))
-        return validator.is_valid(value)
-    try:
-        _fast_check(name, items)(value)
-    except fastjsonschema.JsonSchemaException:
-        return False
-    return True
-
-
-@lru_cache(maxsize=None)
-def _validator(name: str) -> Any:
-    """jsonschema's validator: slower, but it says what is wrong and where (imported only when needed)."""
-    import jsonschema
-    from referencing import Registry, Resource
-
-    registry: Registry = Registry().with_resources(
-        (file, Resource.from_contents(schema(file))) for file in SCHEMA_FILES
-    )
-    cls = jsonschema.validators.validator_for(schema(name))
-    return cls(schema(name), registry=registry)
 
 
 # --------------------------------------------------------------------------
@@ -126,175 +58,6 @@ def _relative(path: Path | str, root: Path) -> str:
     if text.startswith(base):  # the usual case, without os.path.relpath's work
         return text[len(base):].replace(os.sep, "/")
     return Path(os.path.relpath(path, root)).as_posix()
-
-
-# --------------------------------------------------------------------------
-# Messages
-# --------------------------------------------------------------------------
-
-def _describe(path: Iterable[str | int]) -> str:
-    """A field's name as a contributor reads it: `sources` item 2's `url`."""
-    words: list[str] = []
-    for part in path:
-        if isinstance(part, int):
-            words.append(f"item {part + 1}")
-        else:
-            words.append(f"'{part}'")
-    return " → ".join(words) if words else "the file"
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"the text '{value}'" if len(str(value)) < 40 else "a text"
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """' — did you mean 'x'?' when a close choice exists, else ''."""
-    import difflib  # only for a message
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" — did you mean '{close[0]}'?" if close else ""
-
-
-_PATTERN_HINTS = {
-    "url": "must be a web address starting with http:// or https://",
-    "date": "must be a date written YYYY, YYYY-MM or YYYY-MM-DD (for example 2023-05-06)",
-    "accessed": "must be a date written YYYY, YYYY-MM or YYYY-MM-DD (for example 2023-05-06)",
-    "lang": "must be a BCP 47 language tag such as es, qu or en",
-    "id": "must be lowercase ASCII letters and digits joined by single hyphens (for example mine-fire)",
-    "see_also": "must be an entry id: lowercase ASCII letters and digits joined by single hyphens",
-}
-
-
-def _schema_messages(error: Any) -> list[tuple[PathKey, bool, str]]:
-    """Turn one schema error into (path of the node at fault, is-key, message) for each fault."""
-    if error.validator == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
-        path: PathKey = tuple(error.absolute_path)
-        return [(path + (key,), True, f"unknown field '{key}'{did_you_mean(str(key), allowed)} (allowed here: "
-                                      f"{', '.join(allowed)}); fix the spelling or remove the field")
-                for key in error.instance if key not in allowed]
-    return [_schema_message(error)]
-
-
-def _schema_message(error: Any) -> tuple[PathKey, bool, str]:
-    """Turn one schema error into (path of the node at fault, is-key, message)."""
-    path: PathKey = tuple(error.absolute_path)
-    field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
-    where = _describe(path)
-    if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
-        name = missing[0] if missing else "?"
-        hint = {"term": "the headword", "definition": "the entry's text", "quote": "the passage as it reads on the page",
-                "note": "the note's text", "title": "the source's title"}.get(name, "a value")
-        place = "this note" if "quote" in error.validator_value else ("this source" if name == "title" else "the entry")
-        return path, False, f"missing required field '{name}' in {place}; add `{name}: …` with {hint}"
-    if error.validator == "additionalProperties":
-        allowed = list(error.schema.get("properties", {}))
-        extras = [key for key in error.instance if key not in allowed]
-        key = extras[0] if extras else "?"
-        hint = did_you_mean(str(key), allowed)
-        return path + (key,), True, (f"unknown field '{key}'{hint} (allowed here: {', '.join(allowed)}); "
-                                     "fix the spelling or remove the field")
-    if error.validator == "type":
-        expected = error.validator_value
-        if error.instance is None:
-            return path, False, f"{where} is empty; write a value after '{field_name}:'"
-        if expected == "boolean":
-            return path, False, f"{where} must be true or false (unquoted), not {_kind(error.instance)}"
-        if expected == "array" and not path:
-            return path, False, ("a notes file is a list of notes, but this file holds "
-                                 f"{_kind(error.instance)}; start each note with '- quote: …'")
-        if expected == "array":
-            return path, False, (f"{where} must be a list, not {_kind(error.instance)}; write each item on its "
-                                 "own line starting with '- '")
-        if expected == "object":
-            if not path:
-                return path, False, ("a glossary entry file holds one mapping (term:, definition:, …), "
-                                     f"not {_kind(error.instance)}")
-            return path, False, f"{where} must be a mapping of fields (name: value), not {_kind(error.instance)}"
-        return path, False, f"{where} must be text, not {_kind(error.instance)}; quote it if needed"
-    if error.validator == "enum":
-        choices = [str(c) for c in error.validator_value]
-        hint = did_you_mean(str(error.instance), choices)
-        return path, False, f"{where} is '{error.instance}'{hint}; use one of: {', '.join(choices)}"
-    if error.validator == "minLength":
-        return path, False, f"{where} is empty; write its text or remove the field"
-    if error.validator == "pattern":
-        hint = _PATTERN_HINTS.get(field_name, f"does not match {error.validator_value}")
-        return path, False, f"{where} is '{error.instance}', but {hint}"
-    return path, False, f"{where}: {error.message}"
-
-
-# --------------------------------------------------------------------------
-# The loader
-# --------------------------------------------------------------------------
-
-class _FileChecker:
-    """Validates one parsed file and reports problems with its positions."""
-
-    def __init__(self, rel: str, doc: Document, sink: list[Problem]) -> None:
-        self.rel = rel
-        self.doc = doc
-        self.sink = sink
-        self.ok = True
-
-    def report(self, path: PathKey, message: str, *, key: bool = False) -> None:
-        line, column = self.doc.where(path, key=key)
-        self.sink.append(Problem(self.rel, line, column, message))
-        self.ok = False
-
-    def check_schema(self, schema_name: str) -> None:
-        self._coerce_booleans()
-        if is_valid(schema_name, self.doc.value):
-            self._check_dates(self.doc.value)
-            return
-        errors = sorted(_validator(schema_name).iter_errors(self.doc.value),
-                        key=lambda e: (self.doc.where(tuple(e.absolute_path)), str(e.validator)))
-        seen: set[tuple[PathKey, str]] = set()
-        for error in errors:
-            for path, is_key, message in _schema_messages(error):
-                if (path, message) in seen:
-                    continue
-                seen.add((path, message))
-                self.report(path, message, key=is_key)
-        if self.ok:
-            self._check_dates(self.doc.value)
-
-    def _coerce_booleans(self) -> None:
-        """`match_case: true` is the one boolean; every other scalar stays text."""
-        value = self.doc.value
-        if isinstance(value, dict) and ("match_case",) in self.doc.plain_scalars:
-            raw = value.get("match_case")
-            if raw in _TRUE:
-                value["match_case"] = True
-            elif raw in _FALSE:
-                value["match_case"] = False
-
-    def _check_dates(self, value: Any) -> None:
-        """Full dates must exist on the calendar (the schema only checks their shape)."""
-        holders: list[tuple[PathKey, Any]] = [((), value)] if isinstance(value, dict) else \
-            [((index,), item) for index, item in enumerate(value)] if isinstance(value, list) else []
-        for path, holder in holders:
-            if not isinstance(holder, dict):
-                continue
-            for index, source in enumerate(holder.get("sources") or ()):
-                for key in ("date", "accessed"):
-                    date = source.get(key) if isinstance(source, dict) else None
-                    if isinstance(date, str) and len(date) == 10:
-                        try:
-                            datetime.date.fromisoformat(date)
-                        except ValueError:
-                            where = path + ("sources", index, key)
-                            self.report(where, f"{_describe(where)} is '{date}', which is not a real "
-                                               "calendar date; check the day and month")
 
 
 def _sources(raw: list[dict[str, str]] | None) -> tuple[Source, ...]:
@@ -354,7 +117,7 @@ class AnnotationsLoading:
             return
         self._files, self._listing_problems = _list_files(root, annotations_dir)
         chunks = [self._files[i:i + LOADING_CHUNK] for i in range(0, len(self._files), LOADING_CHUNK)]
-        worker = not collector.switched_off("loading-worker") and background.possible() and background.worth_it(len(self._files), PARALLEL_LOADING_MINIMUM)
+        worker = not ablation.off("loading-worker") and background.possible() and background.worth_it(len(self._files), PARALLEL_LOADING_MINIMUM)
         # The work refers to no state of this object: a dropped loading leaves no reference cycle.
         self._job = background.SharedJob(
             chunks, functools.partial(_read_files, root, str(annotations_dir / "notes") + os.sep),
@@ -388,12 +151,15 @@ class AnnotationsLoading:
         problems.extend(self._listing_problems)
         outcomes = [outcome for chunk in self._job.results() for outcome in chunk]
         entry_docs: list[tuple[str, Document, GlossaryEntry]] = []
-        for outcome in outcomes:
+        invalid: set[str] = set()  # entries whose files are there but unsound: their own problems speak
+        for name, outcome in zip(self._files, outcomes):
             if len(outcome) == 2:  # a glossary file
                 file_problems, entry = outcome
                 problems.extend(file_problems)
                 if entry is not None:
                     entry_docs.append((entry.path, entry.document, entry))
+                else:
+                    invalid.add(os.path.basename(name)[:-len(".yml")])
                 continue
             file_problems, rel, page, notes = outcome
             problems.extend(file_problems)
@@ -409,7 +175,7 @@ class AnnotationsLoading:
 
         entries = {entry.id: entry for _, _, entry in entry_docs}
         _check_forms(entry_docs, problems)
-        _check_see_also(entry_docs, entries, problems)
+        _check_see_also(entry_docs, entries, invalid, problems)
         result.entries = dict(sorted(entries.items()))
         return result
 
@@ -460,7 +226,7 @@ def _glossary_file(name: str, root: Path) -> _GlossaryOutcome:
     rel = _relative(name, root)
     problems: list[Problem] = []
     # An entry needs its positions only for a message: they are read when one is written.
-    parsed = _read(name, positions=collector.switched_off("positions-only"))
+    parsed = _read(name, positions=ablation.off("positions-only"))
     if isinstance(parsed, YamlProblem):
         return [Problem(rel, parsed.line, parsed.column, parsed.message)], None
     return problems, _load_entry(name, rel, parsed, problems)
@@ -478,7 +244,7 @@ def _notes_file(name: str, root: Path, notes_prefix: str) -> _NotesOutcome:
 
 
 def _load_entry(path: str, rel: str, doc: Document, problems: list[Problem]) -> GlossaryEntry | None:
-    checker = _FileChecker(rel, doc, problems)
+    checker = FileChecker(rel, doc, problems)
     file_name = os.path.basename(path)
     entry_id = file_name[: -len(".yml")]
     if not ID_PATTERN.match(entry_id):
@@ -492,26 +258,32 @@ def _load_entry(path: str, rel: str, doc: Document, problems: list[Problem]) -> 
     if not checker.ok:
         return None
     value = doc.value
+    lang = value.get("lang")
     forms: list[str] = [value["term"]]
+    langs: list[str | None] = [lang]
     paths: list[PathKey] = [("term",)]
     match_case = value.get("match_case", False)
     keys = {form_key(value["term"], match_case)}
-    for index, form in enumerate(value.get("forms", [])):
+    for index, item in enumerate(value.get("forms", [])):
+        # A form is its text, or a mapping that gives its text and its own language.
+        form, path = (item, ("forms", index)) if isinstance(item, str) else (item["form"], ("forms", index, "form"))
         key = form_key(form, match_case)
         if key not in keys:
             keys.add(key)
             forms.append(form)
-            paths.append(("forms", index))
+            langs.append(lang if isinstance(item, str) else item.get("lang", lang))
+            paths.append(path)
     return GlossaryEntry(
         id=entry_id, term=value["term"], definition=value["definition"], forms=tuple(forms), path=rel,
-        lang=value.get("lang"), match_case=value.get("match_case", False), link=value.get("link"),
+        lang=lang, match_case=match_case, link=value.get("link"),
         see_also=tuple(value.get("see_also", [])), sources=_sources(value.get("sources")),
-        form_paths=tuple(paths), document=doc if collector.switched_off("positions-only") else doc.positions_only(),
+        form_paths=tuple(paths), form_langs=tuple(langs) if len(set(langs)) > 1 else (),
+        document=doc if ablation.off("positions-only") else doc.positions_only(),
     )
 
 
 def _load_notes(rel: str, doc: Document, problems: list[Problem]) -> list[Note]:
-    checker = _FileChecker(rel, doc, problems)
+    checker = FileChecker(rel, doc, problems)
     if doc.value is None:
         checker.report((), "the file is empty; write a list of notes (each starting with '- quote: …') "
                            "or delete the file")
@@ -568,11 +340,12 @@ def _check_forms(entry_docs: list[tuple[str, Document, GlossaryEntry]], problems
 
 
 def _check_see_also(entry_docs: list[tuple[str, Document, GlossaryEntry]], entries: dict[str, GlossaryEntry],
-                    problems: list[Problem]) -> None:
+                    invalid: set[str], problems: list[Problem]) -> None:
+    """A `see_also` names another entry, once; one whose file is unsound is reported there, not here."""
     for rel, doc, entry in entry_docs:
         seen: set[str] = set()
         for index, target in enumerate(entry.see_also):
-            if target != entry.id and target not in seen and target in entries:
+            if target != entry.id and target not in seen and (target in entries or target in invalid):
                 seen.add(target)
                 continue  # fine: no position needed
             line, column = doc.where(("see_also", index))

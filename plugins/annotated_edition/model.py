@@ -41,6 +41,8 @@ class GlossaryEntry:
     see_also: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     form_paths: tuple[tuple[Any, ...], ...] = ()   # where each form is written in the file
+    form_langs: tuple[str | None, ...] = ()
+    """Each form's language where some form has one of its own (else empty): the entry's ``lang`` by default."""
     document: Any = field(default=None, repr=False, compare=False)  # its file, for positions in messages
 
     def where(self, path: tuple[Any, ...]) -> tuple[int, int]:

@@ -8,8 +8,7 @@ Hooks, in build order:
   another core where worth it, while MkDocs collects the site's files).
 * ``on_files``: finish reading the annotations, compile the matcher, start
   rendering definitions and notes with the site's own Markdown extensions
-  (on another core where possible; that worker then edits the pages ahead
-  of the build); add the generated glossary page and the
+  (on another core where possible); add the generated glossary page and the
   edition's CSS and JS.
 * ``on_page_markdown`` / ``on_page_content``: tell the treeprocessor which
   page it is on, then collect what it found (links, problems); the glossary
@@ -25,8 +24,6 @@ Hooks, in build order:
 
 from __future__ import annotations
 
-import functools
-import html
 import os
 from importlib import resources
 from pathlib import Path
@@ -39,50 +36,20 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
-from mkdocs.utils.meta import get_data
 
-from . import collector
-from .edition import Edition, EditionExtension, PageContext
-from .glossary import PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections
+from . import ablation, collector, reader
+from .edition import Edition, EditionExtension, PageContext, page_context
+from .glossary import (PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections,
+                       heading_clashes)
 from .loader import AnnotationsLoading, page_paths
-from .model import Note, notes_key
 from .problems import Problem
 from .render import SnippetRenderer
+from .search import search_html
 
 log = get_plugin_logger("annotated_edition")
 
 ASSETS = ("edition.css", "edition.js")
 ASSET_DIR = "assets/annotated-edition"
-
-
-_CLEAN_READING_EARLY = ('<script>try{if(localStorage.getItem("annotated-edition.clean")==="1")'
-                        'document.documentElement.classList.add("edition-clean")}catch(e){}</script>')
-
-
-def _insert_in_page(output: str, head_end: str, body_start: str) -> str:
-    """``head_end`` just before `</head>` (if any), ``body_start`` just after `<body …>` (else first), in one copy."""
-    head = output.find("</head>")
-    body_tag = output.find("<body", max(head, 0))
-    body = output.find(">", body_tag) + 1 if body_tag != -1 else 0
-    if head == -1:
-        return output[:body] + body_start + output[body:]
-    if body <= head:  # no <body> after the head: the block goes first, as a page without one gets it
-        return "".join((body_start, output[:head], head_end, output[head:]))
-    return "".join((output[:head], head_end, output[head:body], body_start, output[body:]))
-
-
-def _page_context(notes: dict[str, list[Note]], paragraph_numbers: bool, docs_prefix: str, src: str,
-                  glossary_href: str, meta: dict[str, Any]) -> PageContext:
-    """What the edition's treeprocessor is told about a page (front matter may turn its numbers off)."""
-    numbers = meta.get("paragraph_numbers", paragraph_numbers)
-    key = notes_key(src)  # notes on a/b.markdown: notes/a/b.yml
-    return PageContext(
-        src_path=key,
-        glossary_href=glossary_href,
-        paragraph_numbers=numbers is not False and str(numbers).lower() != "false",
-        notes=notes.get(key, ()),
-        path=f"{docs_prefix}{src}",
-    )
 
 
 class AnnotatedEditionConfig(base.Config):
@@ -131,7 +98,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._glossary_unfinished = ""
         self._definition_blocks: dict[str, str] = {}
         # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
-        self._search = not collector.switched_off("search-view") and any(name.split("/")[-1] == "search" for name in config.plugins)
+        self._search = not ablation.off("search-view") and any(name.split("/")[-1] == "search" for name in config.plugins)
         return config
 
     @event_priority(-100)
@@ -148,31 +115,19 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     def _start_loading(self, config: MkDocsConfig) -> AnnotationsLoading:
         return AnnotationsLoading(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
 
-    def _start_edition(self, config: MkDocsConfig, files: Files) -> None:
+    def _start_edition(self, config: MkDocsConfig) -> None:
         """Read the annotations, compile the matcher and start rendering (on a worker where possible)."""
         loading = self._loading or self._start_loading(config)  # on_pre_build started it, in a build
         annotations, self._loading = loading.result(), None
         self._freeze()  # the annotations live through the build too
-        # The pages in the order MkDocs converts them, read as it reads them, each with the context
-        # on_page_markdown will give it: the render worker, once done, edits them ahead of this process.
-        pages = {file.src_uri: file for file in files.documentation_pages()}
-        glossary_url = File.generated(config, self.config.glossary_page, content="").url
-        page_context = functools.partial(_page_context, annotations.notes, self.config.paragraph_numbers,
-                                         self._docs_prefix)
-
-        def read_page(uri: str) -> tuple[str, PageContext]:
-            source, meta = get_data(pages[uri].content_string)
-            return source, page_context(uri, get_relative_url(glossary_url, pages[uri].url), meta)
-
-        self.edition = Edition(annotations, self._renderer, self.config.link, pages=list(pages),
-                               read_page=read_page)
+        self.edition = Edition(annotations, self._renderer, self.config.link)
         self.extension.edition = self.edition
         if self.edition.renders_in_background:
             log.debug("rendering definitions and notes on a worker process while the pages convert")
         report(self.edition.problems)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        self._start_edition(config, files)
+        self._start_edition(config)
         uri = self.config.glossary_page
         existing = files.get_file_from_path(uri)
         if existing is not None:
@@ -191,12 +146,12 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         src = page.file.src_uri
-        self.edition.page_started(src)
         if src == self.glossary_file.src_uri:
             self.extension.start_page(None)
             return markdown
-        context = _page_context(self.edition.annotations.notes, self.config.paragraph_numbers, self._docs_prefix,
-                                src, get_relative_url(self.glossary_file.url, page.file.url), page.meta)
+        context = page_context(self.edition.annotations.notes, self.config.paragraph_numbers,
+                               f"{self._docs_prefix}{src}", src,
+                               get_relative_url(self.glossary_file.url, page.file.url), page.meta)
         self.contexts[src] = (page, context)
         self.extension.start_page(context)
         return markdown
@@ -218,11 +173,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             item = pending.pop()
             heading_ids.add(item.id)
             pending.extend(item.children)
-        for entry_id in sorted(heading_ids & set(self.edition.entries)):
-            entry = self.edition.entries[entry_id]
-            report([Problem(entry.path, 1, 1, f"the entry id '{entry_id}' is also the id of a heading on the "
-                                              "glossary page, so links to the entry would land on the heading; "
-                                              "rename the file")])
+        report(heading_clashes(self.edition, heading_ids))
 
     @event_priority(100)
     def _give_search_the_reading_text(self, context: Any, page: Page, config: MkDocsConfig, nav: Any) -> Any:
@@ -235,7 +186,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         elif page.file.src_uri in self.contexts and page.content:
             self._full_content = page.content
             page_context = self.contexts[page.file.src_uri][1]
-            page.content = self.edition.search_html(page.content, page_context.src_path, page_context.anchored)
+            page.content = search_html(page.content, page_context.anchored,
+                                       lambda note_id: self.edition.note_body(page_context.src_path, note_id).text)
         return context
 
     @event_priority(-100)
@@ -256,12 +208,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         Early (priority 50), so that other plugins' `on_env` see finished pages.
         """
         report(self.edition.rendering_problems())
-        if self.edition.pages_ahead:
-            log.debug(f"{self.edition.pages_ahead} pages were edited ahead on the worker")
         # Each entry's definition as the tooltips read it (on_post_page), built once.
-        self._definition_blocks = {
-            entry_id: f'<div class="edition-definition" data-term="{entry_id}">{rendered.html}</div>'
-            for entry_id, rendered in self.edition.definitions.items()} if self.config.tooltips else {}
+        self._definition_blocks = reader.definition_blocks(self.edition.definitions) if self.config.tooltips else {}
         for page, _ in self.contexts.values():
             if page.content is not None:
                 page.content = self.edition.finish_html(page.content)
@@ -293,19 +241,11 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         if entry is None:
             return output
         linked = entry[1].occurrences if self.config.tooltips else ()  # the entries, in first-seen order
-        blocks = self._definition_blocks
-        definitions = "".join([blocks[entry_id] for entry_id in linked])
-        author = self.config.citation_author or config.site_author or ""
         heading = page.toc.items[0] if page.toc.items and page.toc.items[0].level == 1 else None
-        # The table of contents holds titles already escaped for HTML.
-        title = html.unescape(heading.title) if heading else (page.title or "")
-        block = (f'<div id="edition-definitions" class="edition-definitions" hidden '
-                 f'data-page-title="{html.escape(title, quote=True)}" '
-                 f'data-author="{html.escape(author, quote=True)}" '
-                 f'data-site="{html.escape(config.site_name or "", quote=True)}">{definitions}</div>')
-        # The block right after <body>: before the scripts at the end of the page, which read it.
-        # The script applies a stored "clean reading" choice before the first paint.
-        return _insert_in_page(output, _CLEAN_READING_EARLY, block)
+        return reader.with_reader_data(output, [self._definition_blocks[entry_id] for entry_id in linked],
+                                       heading.title if heading else None, page.title or "",
+                                       self.config.citation_author or config.site_author or "",
+                                       config.site_name or "")
 
     @event_priority(-100)
     def on_post_build(self, config: MkDocsConfig) -> None:

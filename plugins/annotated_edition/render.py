@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
 import markdown
 
+from . import ablation
 from . import background as _background
 
 ALLOWED_TAGS = frozenset({
@@ -101,29 +102,10 @@ def _short(text: str) -> str:
 
 
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
-_ATTRIBUTE = re.compile(r"""\s*([^\s=/>]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
-
-
-def _looks_clean(fragment: str) -> bool:
-    """A quick pass in compiled regexes: only allowed tags, attributes and URL schemes?
-
-    True means :func:`audit` has nothing to report; False sends the fragment
-    to the full HTML parser, which names each problem.
-    """
-    if "<!--" in fragment or "<?" in fragment or "<!" in fragment:
-        return False
-    for match in _TAG.finditer(fragment):
-        attributes = ((name, value[1:-1] if value[:1] in "\"'" and value else value)
-                      for name, value in _ATTRIBUTE.findall(match.group(3)))
-        if _tag_problems(match.group(2), attributes):
-            return False
-    return True
 
 
 def audit(fragment: str) -> list[str]:
     """What :func:`sanitize` will remove from ``fragment``, in words."""
-    if not _background.collector.switched_off("audit-fast-path") and _looks_clean(fragment):
-        return []
     auditor = _Auditor()
     auditor.feed(fragment)
     auditor.close()
@@ -205,7 +187,7 @@ class SnippetRenderer:
         """Render ``snippets`` (Markdown) to sanitized HTML, in the same order."""
         results: dict[int, Rendered] = {}
         batch: list[int] = []
-        alone = _background.collector.switched_off("render-batch")
+        alone = ablation.off("render-batch")
         for index, snippet in enumerate(snippets):
             cached = self.cached(snippet)
             if cached is not None:
@@ -261,9 +243,7 @@ class RenderJob:
     come from the renderer's cache, never from a worker.
     """
 
-    def __init__(self, renderer: SnippetRenderer, snippets: Sequence[str], *, background: bool | None = None,
-                 then: Callable[[Callable[[], bool]], None] | None = None) -> None:
-        """``then``: more work for the worker once it has rendered (see :class:`~.background.SharedJob`)."""
+    def __init__(self, renderer: SnippetRenderer, snippets: Sequence[str], *, background: bool | None = None) -> None:
         self._renderer = renderer
         self._snippets = list(snippets)
         # Each text once (notes often say the same thing): its copies get that rendering (see result).
@@ -272,14 +252,14 @@ class RenderJob:
                          if first_of[snippet] == i and renderer.cached(snippet) is None]
         chunks = [self._missing[i:i + CHUNK] for i in range(0, len(self._missing), CHUNK)]
         self._results: list[Rendered] | None = None
-        if background is None and _background.collector.switched_off("render-worker"):
+        if background is None and ablation.off("render-worker"):
             background = False
         if background is None:
             background = _background.possible() and _background.worth_it(len(self._missing), BACKGROUND_MINIMUM)
         # The work refers to the renderer and the snippets, not to this job: no reference cycle keeps
         # a dropped job (and its worker) alive while the collector is frozen.
         self._job = _background.SharedJob(chunks, functools.partial(_render_chunk, renderer, self._snippets),
-                                          background=background, then=then)
+                                          background=background)
         self.in_background = self._job.in_background
 
     @property

@@ -65,7 +65,9 @@
     var heading = doc.createElement("p");
     heading.className = "edition-tooltip__term";
     heading.textContent = term.textContent;
-    if (term.lang) { heading.lang = term.lang; }
+    // The form's language is on the span around its words (the definition is in the page's language).
+    var words = term.querySelector("span[lang]");
+    if (words) { heading.lang = words.lang; }
     tooltip.appendChild(heading);
     var body = doc.createElement("div");
     body.className = "edition-tooltip__body";

@@ -1,0 +1,117 @@
+"""Do the sites come out as they did at a reference commit?  File by file, byte for byte.
+
+Builds the Peru edition and the benchmark's goal corpus (200 pages × 2,000
+entries, `link: first` and `link: all`) twice: with the plugin as it was at
+the reference commit (its `plugins/` folder, from git) and as it is now.
+The reference's HTML is first brought to the contract's one change since
+744fca6: a term link's `lang` moved from the link onto a span around its
+text.  The plugin's own script and stylesheet (`assets/annotated-edition/`)
+are the package's files, changed on purpose: they are listed, not compared.
+Exit status 1 if any other file differs.
+
+    python benchmarks/same_output.py [--reference 744fca6] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench import BIN, ENV, corpus_for  # noqa: E402
+from corpus import config  # noqa: E402
+
+# <a class="edition-term" … lang="es" title="…">words</a> → <a class="edition-term" … title="…"><span lang="es">words</span></a>
+_LINK_WITH_LANG = re.compile(r'(<a class="edition-term"[^>]*?) lang="([^"]*)"([^>]*>)(.*?)</a>', re.S)
+
+
+def lang_on_a_span(html: str) -> str:
+    """The reference's term links as the contract now writes them."""
+    return _LINK_WITH_LANG.sub(lambda m: f'{m.group(1)}{m.group(3)}<span lang="{m.group(2)}">{m.group(4)}</span></a>',
+                               html)
+
+
+def plugin_at(revision: str, into: Path) -> Path:
+    """The plugin's package as it was at ``revision``."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "plugins"], check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / "plugins"
+
+
+def build(config_file: Path, site: Path, plugins: Path) -> None:
+    run = subprocess.run([str(BIN / "mkdocs"), "build", "-q", "-f", str(config_file), "-d", str(site)],
+                         env={**ENV, "PYTHONPATH": str(plugins)}, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"{config_file}: the build failed\n{run.stderr[-3000:]}")
+
+
+def read(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data  # gzip's header holds a time
+
+
+def differences(reference: Path, current: Path) -> list[str]:
+    """What differs between two built sites, file by file."""
+    found = []
+    names = {p.relative_to(reference) for p in reference.rglob("*") if p.is_file()}
+    names |= {p.relative_to(current) for p in current.rglob("*") if p.is_file()}
+    for name in sorted(names):
+        old, new = reference / name, current / name
+        if not old.exists() or not new.exists():
+            found.append(f"{name}: only in the {'current' if new.exists() else 'reference'} build")
+            continue
+        before, after = read(old), read(new)
+        if name.parts[:2] == ("assets", "annotated-edition"):
+            if before != after:
+                print(f"  (the package's {name} changed, as it may)")
+            continue
+        if name.suffix == ".html":
+            before = lang_on_a_span(before.decode("utf-8")).encode("utf-8")
+        if before != after:
+            at = next(i for i, (a, b) in enumerate(zip(before, after)) if a != b) if len(before) and len(after) else 0
+            found.append(f"{name}: differs at byte {at}: {before[max(0, at - 80):at + 80]!r} → "
+                         f"{after[max(0, at - 80):at + 80]!r}")
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reference", default="744fca6", help="the commit to compare with (default 744fca6)")
+    parser.add_argument("--keep", type=Path, help="build into this folder and keep the sites")
+    parser.add_argument("--peru-only", action="store_true", help="only the Peru edition (seconds, not a minute)")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="same-output-"))
+    work.mkdir(parents=True, exist_ok=True)
+    reference_plugins = plugin_at(args.reference, work / "reference")
+    configs = {"peru": REPO / "mkdocs.yml"}
+    corpus = corpus_for(200, 2000) if not args.peru_only else None
+    for link in ("first", "all") if corpus else ():
+        configs[f"corpus-{link}"] = corpus.root / f"same-output-{link}.yml"
+        configs[f"corpus-{link}"].write_text(config(corpus, plugin=link, search=True))
+    failed = False
+    for name, config_file in configs.items():
+        build(config_file, work / f"{name}-reference", reference_plugins)
+        build(config_file, work / f"{name}-current", REPO / "plugins")
+        found = differences(work / f"{name}-reference", work / f"{name}-current")
+        files = sum(1 for p in (work / f"{name}-current").rglob("*") if p.is_file())
+        print(f"{name}: {files} files, {'the same' if not found else f'{len(found)} differ'}", flush=True)
+        for line in found[:10]:
+            print(f"  {line}")
+        failed |= bool(found)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
