@@ -37,6 +37,22 @@ def test_term_link_contract(edition: Edition) -> None:
     assert links[0]["title"] == "A charged word for people of mixed or Indigenous descent."
 
 
+def test_a_form_in_another_language_than_its_headword_says_so(edition: Edition) -> None:
+    edition.entry("defensoria", "term: Defensoría del Pueblo\nlang: es\ndefinition: The Ombudsman's office.\n"
+                                "forms:\n  - form: Ombudsman\n    lang: en\n  - Defensoría\n")
+    edition.write("docs/index.md", "# Home\n\nThe Ombudsman, the Defensoría, the Defensoría del Pueblo.\n")
+    configure(edition, link="all")
+    result = edition.build()
+    assert not result.failed, result.messages
+    links = content(result.page()).select("a.edition-term")
+    assert [(a.get_text(), a.get("lang"), a.span["lang"]) for a in links] == [
+        ("Ombudsman", None, "en"), ("Defensoría", None, "es"), ("Defensoría del Pueblo", None, "es")]
+    glossary = content(result.page("glossary/index.html")).select_one("#defensoria")
+    assert glossary.select_one("dfn")["lang"] == "es"
+    assert [(span.get_text(), span["lang"]) for span in glossary.select(".edition-entry__forms span")] == [
+        ("Ombudsman", "en"), ("Defensoría", "es")]
+
+
 @pytest.mark.parametrize("directory_urls, page, expected", [
     (True, "a/b/deep/index.html", "../../../glossary/#cholo"),
     (False, "a/b/deep.html", "../../glossary.html#cholo"),

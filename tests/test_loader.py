@@ -151,6 +151,40 @@ def test_dangling_see_also(tmp_path: Path) -> None:
            "cavair.yml — did you mean 'caviar'?" in only(run(tmp_path, files))
 
 
+def test_see_also_naming_an_invalid_entry_leaves_it_to_that_entrys_own_message(tmp_path: Path) -> None:
+    files = {"glossary/cholo.yml": GOOD + "see_also:\n  - caviar\n", "glossary/caviar.yml": "term: caviar\n"}
+    message = only(run(tmp_path, files))   # one message: caviar's own, not "there is no ….yml"
+    assert message.startswith("annotations/glossary/caviar.yml:1:1: missing required field 'definition'")
+
+
+def test_a_form_may_give_its_own_language(tmp_path: Path) -> None:
+    text = ("term: Defensoría del Pueblo\nlang: es\ndefinition: D.\nforms:\n  - Defensoría\n"
+            "  - form: Ombudsman\n    lang: en\n")
+    result = run(tmp_path, {"glossary/defensoria.yml": text})
+    assert result.problems == []
+    entry = result.entries["defensoria"]
+    assert entry.forms == ("Defensoría del Pueblo", "Defensoría", "Ombudsman")
+    assert entry.form_langs == ("es", "es", "en")
+
+
+def test_forms_in_the_entrys_language_keep_no_list_of_languages(tmp_path: Path) -> None:
+    result = run(tmp_path, {"glossary/cholo.yml": GOOD + "lang: es\nforms:\n  - cholos\n  - form: chola\n"})
+    assert result.problems == [] and result.entries["cholo"].form_langs == ()
+
+
+@pytest.mark.parametrize("item, expected", [
+    ("  - form: Ombudsman\n    lang: English\n", "6:11: 'forms' → item 1 → 'lang' is 'English', but must be a BCP 47"),
+    ("  - lang: en\n", "5:5: missing required field 'form'"),
+    ("  - form: Ombudsman\n    langs: en\n", "6:5: unknown field 'langs' — did you mean 'lang'?"),
+    ("  - [Ombudsman]\n", "5:5: 'forms' → item 1 must be a form written as text, or a mapping with `form:` and "
+                          "`lang:`, not a list"),
+    ("  - ''\n", "5:5: 'forms' → item 1 is empty"),
+])
+def test_a_wrong_form_is_reported_where_it_is(tmp_path: Path, item: str, expected: str) -> None:
+    message = only(run(tmp_path, {"glossary/cholo.yml": GOOD + "lang: es\nforms:\n" + item}))
+    assert message.startswith("annotations/glossary/cholo.yml:") and expected in message, message
+
+
 def test_see_also_self(tmp_path: Path) -> None:
     assert "names the entry itself" in only(run(tmp_path, {"glossary/cholo.yml": GOOD + "see_also: [cholo]\n"}))
 
