@@ -147,10 +147,9 @@ Chunk = TypeVar("Chunk")
 Result = TypeVar("Result")
 
 # The shared progress, fields each written by one side only: at offset 0 the chunk the worker
-# is on (-1 before the first), at offset 8 the lowest chunk this process has taken, at offset 16
-# 1 once this process waits for the worker's answer.
+# is on (-1 before the first), at offset 8 the lowest chunk this process has taken.
 _FIELD = struct.Struct("q")
-_WORKER_AT, _PARENT_FROM, _PARENT_WAITS = 0, _FIELD.size, 2 * _FIELD.size
+_WORKER_AT, _PARENT_FROM = 0, _FIELD.size
 
 
 class SharedJob(Generic[Chunk, Result]):
@@ -178,12 +177,11 @@ class SharedJob(Generic[Chunk, Result]):
             return
         # Shared with the worker (an anonymous shared mapping survives fork).
         try:
-            self._progress = mmap.mmap(-1, 3 * _FIELD.size)
+            self._progress = mmap.mmap(-1, 2 * _FIELD.size)
         except OSError:  # no memory to map: compute here instead
             return
         _FIELD.pack_into(self._progress, _WORKER_AT, -1)
         _FIELD.pack_into(self._progress, _PARENT_FROM, len(self._chunks))
-        _FIELD.pack_into(self._progress, _PARENT_WAITS, 0)
         self._worker = Worker.start(self._compute_in_worker)
         self.in_background = self._worker is not None
         if self._worker is None:
@@ -222,7 +220,6 @@ class SharedJob(Generic[Chunk, Result]):
         except BaseException:  # computing failed here: nothing may be left running
             self.cancel()
             raise
-        _FIELD.pack_into(self._progress, _PARENT_WAITS, 1)
         worker, self._worker = self._worker, None
         ok, answer = worker.result()
         self._progress.close()

@@ -270,7 +270,7 @@ def _link_run(linker: TermLinker, element: etree.Element, attr: str, marks: dict
               style: markup.LinkStyle, container: etree.Element | None) -> None:
     text = getattr(element, attr)
     links = linker.links(text) if text else []
-    placed = marks.pop((element, attr), ())
+    placed = marks.pop((element, attr), ()) if marks else ()  # most pages' runs hold no passage
     if links or placed:
         markup.write_run(element, attr, run_content(text or "", placed, links), style, container)
 
