@@ -95,7 +95,7 @@ def test_mistake_is_reported_by_check_and_build(edition: Edition, name: str, fil
     assert checked.returncode == 1, checked.stdout + checked.stderr
     assert any(line.startswith(expected) for line in checked.stdout.splitlines()), checked.stdout
     assert "Traceback" not in checked.stdout + checked.stderr
-    assert checked.stdout.splitlines()[-1].endswith(("problem", "problems"))
+    assert checked.stdout.splitlines()[-1].endswith(("notice", "notices"))
 
     built = edition.build(strict=True)
     assert built.failed
@@ -109,7 +109,53 @@ def test_clean_edition_passes_check_with_summary(edition: Edition) -> None:
     edition.notes("index", "- quote: release of three leaders\n  note: x\n")
     checked = edition.check()
     assert checked.returncode == 0, checked.stdout
-    assert checked.stdout.strip() == "1 entries, 1 of 1 notes anchored, 1 pages, 0 problems"
+    assert checked.stdout.strip() == "1 entries, 1 of 1 notes anchored, 1 pages, 0 problems, 0 notices"
+
+
+UNLINKED = "term: huaico\ndefinition: A mudslide.\n"
+
+
+def test_entry_linked_nowhere_is_a_notice_not_a_problem(edition: Edition) -> None:
+    """Check prints it and exits 0; the build logs it at INFO and `--strict` passes."""
+    import logging
+
+    edition.write("docs/index.md", PAGE)
+    edition.entry("cholo", GOOD_ENTRY)
+    edition.entry("huaico", UNLINKED)
+    edition.entry("quiet", "term: huayco\nlink: none\ndefinition: Kept for see_also.\n")
+    checked = edition.check()
+    assert checked.returncode == 0, checked.stdout
+    lines = checked.stdout.splitlines()
+    assert lines[0].startswith("annotations/glossary/huaico.yml:1:7: note: the entry 'huaico' is linked nowhere "
+                               "in the edition"), lines
+    assert len(lines) == 2, "one notice (a `link: none` entry is unlinked on purpose), then the summary"
+    assert lines[-1] == "3 entries, 0 of 0 notes anchored, 1 pages, 0 problems, 1 notice"
+
+    github = edition.check("--format", "github")
+    assert github.returncode == 0
+    assert github.stdout.splitlines()[0].startswith(
+        "::notice file=annotations/glossary/huaico.yml,line=1,col=7::the entry 'huaico' is linked nowhere")
+
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Collect(level=logging.INFO)
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        built = edition.build(strict=True)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert not built.failed, built.error
+    notices = [r for r in records if "linked nowhere" in r.getMessage()]
+    assert [r.levelno for r in notices] == [logging.INFO]
+    assert "annotations/glossary/huaico.yml:1:7" in notices[0].getMessage()
 
 
 def test_github_format(edition: Edition) -> None:

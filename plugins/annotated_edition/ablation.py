@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 
 SWITCH = "ANNOTATED_EDITION_OFF"
-MECHANISMS = ("render-worker", "render-batch", "search-view", "fastjsonschema", "positions-only", "gc-pause",
-              "gc-freeze", "loading-worker")
+MECHANISMS = ("render-worker", "render-batch", "search-view", "fastjsonschema", "positions-only", "gc-freeze",
+              "loading-worker")
 
 
 def off(mechanism: str) -> bool:

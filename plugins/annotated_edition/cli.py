@@ -2,11 +2,13 @@
 
 It reads the edition's ``mkdocs.yml`` for the plugin's options and the
 site's Markdown extensions, loads and validates ``annotations/``, and renders
-only the pages that have notes (with the same treeprocessor as the build) to
-anchor their quotes.  No theme, no search, nothing written: the same messages
-as ``mkdocs build`` in a fraction of its time.
+every page with the same treeprocessor as the build, to anchor the notes'
+quotes and to find the entries that no page links.  No theme, no search,
+nothing written: the same messages as ``mkdocs build`` in a fraction of its
+time.  An entry linked nowhere is a notice (``note:`` in text, ``::notice``
+under ``--format github``), not a problem.
 
-Exit status: 0 clean, 1 on any problem, 2 on a usage error.
+Exit status: 0 clean (notices or not), 1 on any problem, 2 on a usage error.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from pathlib import Path
 
 import markdown
 
-from .edition import Edition, EditionExtension, PageContext
+from .edition import Edition, EditionExtension, PageContext, unlinked_entries
 from .loader import load_annotations, page_paths
-from .problems import Problem
+from .problems import Notice, Problem
 from .render import SnippetRenderer
 
 class _UsageError(Exception):
@@ -54,8 +56,8 @@ def _site_config(config_file: Path) -> tuple[dict[str, object], list[object], di
     return options, extensions, dict(config.mdx_configs), str(config.docs_dir)
 
 
-def check(path: Path) -> tuple[list[Problem], dict[str, int]]:
-    """Validate the edition whose ``mkdocs.yml`` is in (or is) ``path``."""
+def check(path: Path) -> tuple[list[Problem], list[Notice], dict[str, int]]:
+    """Validate the edition whose ``mkdocs.yml`` is in (or is) ``path``: its problems and notices."""
     config_file = path if path.is_file() else path / "mkdocs.yml"
     if not config_file.is_file():
         raise _UsageError(f"no mkdocs.yml in {path}; give the edition's folder or its mkdocs.yml")
@@ -69,28 +71,32 @@ def check(path: Path) -> tuple[list[Problem], dict[str, int]]:
     extension = EditionExtension(edition)
     md = markdown.Markdown(extensions=[*extensions, extension], extension_configs=configs)
     anchored = 0
-    for page, notes in sorted(annotations.notes.items()):
-        context = PageContext(src_path=page, glossary_href="", paragraph_numbers=False, link_terms=False,
-                              notes=notes)
+    converted: list[PageContext] = []
+    for page, source_path in sorted(pages.items()):
+        context = PageContext(src_path=page, glossary_href="", paragraph_numbers=False,
+                              notes=annotations.notes.get(page, ()))
         try:
-            source = (docs / pages[page]).read_text(encoding="utf-8-sig")
+            source = (docs / source_path).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
-            where = Path(os.path.relpath(docs / pages[page], root)).as_posix()
-            page_problems.append(Problem(where, 1, 1, f"the page cannot be read as UTF-8 text ({error}); save it as "
-                                                 "UTF-8 so its notes can be anchored"))
+            if context.notes:
+                where = Path(os.path.relpath(docs / source_path, root)).as_posix()
+                page_problems.append(Problem(where, 1, 1, f"the page cannot be read as UTF-8 text ({error}); save "
+                                                          "it as UTF-8 so its notes can be anchored"))
             continue
         extension.start_page(context)
         md.reset()
         md.convert(_strip_front_matter(source))
         page_problems.extend(context.problems)
         anchored += len(context.anchored)
+        converted.append(context)
     extension.start_page(None)
     # The definitions and notes were rendered on another core meanwhile, where possible.
     problems = [*edition.problems, *edition.rendering_problems(), *page_problems]
+    notices = unlinked_entries(edition, converted)
     summary = {"entries": len(annotations.entries), "notes": anchored,
                "notes_total": sum(len(n) for n in annotations.notes.values()), "pages": len(pages),
-               "problems": len(problems)}
-    return problems, summary
+               "problems": len(problems), "notices": len(notices)}
+    return problems, notices, summary
 
 
 def _strip_front_matter(text: str) -> str:
@@ -111,20 +117,21 @@ def main(argv: list[str] | None = None) -> int:
     check_parser = commands.add_parser("check", help="validate annotations against the pages, without building")
     check_parser.add_argument("path", nargs="?", default=".", help="the edition's folder or its mkdocs.yml")
     check_parser.add_argument("--format", choices=("text", "github"), default="text",
-                              help="github: ::error lines that GitHub shows on a pull request's diff")
+                              help="github: ::error and ::notice lines that GitHub shows on a pull request's diff")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
     try:
-        problems, summary = check(Path(args.path))
+        problems, notices, summary = check(Path(args.path))
     except _UsageError as error:
         print(f"annotated-edition: {error}", file=sys.stderr)
         return 2
-    for problem in problems:
-        print(problem.github() if args.format == "github" else str(problem))
+    for item in [*problems, *notices]:
+        print(item.github() if args.format == "github" else str(item))
     print(f"{summary['entries']} entries, {summary['notes']} of {summary['notes_total']} notes anchored, "
-          f"{summary['pages']} pages, {summary['problems']} problem{'s' if summary['problems'] != 1 else ''}")
+          f"{summary['pages']} pages, {summary['problems']} problem{'s' if summary['problems'] != 1 else ''}, "
+          f"{summary['notices']} notice{'s' if summary['notices'] != 1 else ''}")
     return 1 if problems else 0
 
 

@@ -1,11 +1,5 @@
 """Keeping Python's cyclic garbage collector from redoing work.
 
-Parsing thousands of YAML files allocates hundreds of thousands of small
-objects, none of them in a reference cycle (they are freed by reference
-counting).  Left running, the cyclic collector would scan
-them again and again as they pile up; :func:`paused`, it catches up once at
-the end.
-
 A build's long-lived state (configuration, theme, annotations, matcher)
 lives until the build ends: :func:`freeze` moves it out of the collector's
 sight until :func:`thaw`.  Python advises the same right before a fork
@@ -16,25 +10,9 @@ holder lets go.
 
 from __future__ import annotations
 
-import contextlib
 import gc
-from collections.abc import Iterator
 
 from . import ablation
-
-
-@contextlib.contextmanager
-def paused() -> Iterator[None]:
-    """Run the block with the cyclic collector off (it is restored as it was)."""
-    enabled = gc.isenabled()
-    if not ablation.off("gc-pause"):
-        gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
 
 _holders = 0
 

@@ -14,7 +14,7 @@ import html
 import re
 import secrets
 import xml.etree.ElementTree as etree
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,7 @@ from . import markup
 from .anchoring import Anchor
 from .matcher import Form, FormMatcher, form_key
 from .model import Annotations, GlossaryEntry, Note, notes_key
-from .problems import Problem
+from .problems import Notice, Problem
 from .render import Rendered, RenderJob, SnippetRenderer
 from .rules import (Placed, RunKey, TermLinker, anchor_passages, flatten_for_quotes, number_paragraphs,
                     passage_marks, run_content)
@@ -44,8 +44,8 @@ class PageContext:
     paragraph_numbers: bool = True
     link_terms: bool = True
     notes: Sequence[Note] = ()
-    occurrences: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
-    """Each linked entry's links, entries in first-seen order: (the link's id, its paragraph number or None)."""
+    occurrences: dict[str, list[int | None]] = field(default_factory=dict)
+    """Each linked entry's links, entries in first-seen order: the paragraph number of each (or None)."""
     problems: list[Problem] = field(default_factory=list)
     anchored: list[str] = field(default_factory=list)        # note ids in reading order
 
@@ -209,6 +209,23 @@ def _removed(path: str, position: tuple[int, int], rendered: Rendered, what: str
                                      "safety; use plain Markdown instead") for removed in rendered.removed]
 
 
+def unlinked_entries(edition: Edition, pages: Iterable[PageContext]) -> list[Notice]:
+    """Entries that no page links, for the editor's information (entries set to `link: none` are meant so).
+
+    ``pages`` are the edition's converted pages.  Such an entry still has
+    its place on the glossary page ("Not linked in the text").
+    """
+    linked: set[str] = set()
+    for page in pages:
+        linked.update(page.occurrences)
+    return [Notice(entry.path, *entry.where(("term",)),
+                   f"the entry '{entry.term}' is linked nowhere in the edition: none of its forms occurs in the "
+                   "text of a page (headings, code and links are never linked). Add a form as the text writes it, "
+                   "or keep the entry for the glossary page and see_also; `link: none` says so and silences this")
+            for entry_id, entry in edition.annotations.entries.items()
+            if entry_id not in linked and edition.link_modes[entry_id] != "none"]
+
+
 # -- one page --------------------------------------------------------------------------
 
 def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: Sequence[object]) -> None:
@@ -218,6 +235,7 @@ def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: S
     ``stash`` is the page's raw-HTML stash.  What the page gains is
     recorded in ``page``.
     """
+    page.occurrences.clear()  # a page converted again counts its links anew
     numbered, problems = (number_paragraphs(root, page.path or f"docs/{page.src_path}") if page.paragraph_numbers
                           else ([], []))
     page.problems += problems

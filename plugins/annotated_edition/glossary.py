@@ -6,8 +6,8 @@ here: passing megabytes of ready HTML through Python-Markdown's raw-HTML
 parser would only cost time, so each letter's entries replace a placeholder
 comment once the page is rendered (:func:`fill_entries`).  Back-links cannot
 be known until every page has rendered; each entry carries a placeholder that
-:func:`fill_backlinks` replaces in the final HTML, in one pass, which also
-keeps lists of paragraph numbers out of the search index.
+:func:`fill_backlinks` replaces, in one pass, once they are (`on_env`).
+Search indexes the glossary from entries of its own, without back-links.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def _entry_html(edition: Edition, entry: GlossaryEntry) -> str:
              f'<dt class="edition-entry__term"><dfn{lang}>{term}</dfn>'
              f'<a class="headerlink" href="#{entry.id}" title="Permanent link" '
              f'aria-label="Permanent link to {term}">&para;</a></dt>',
-             f'<dd class="edition-entry__body">',
+             '<dd class="edition-entry__body">',
              f'<div class="edition-entry__definition">{edition.definitions[entry.id].html}</div>']
     extra_forms = entry.forms[1:]
     if extra_forms:  # each in its own language
@@ -140,7 +140,7 @@ class PageLinks(NamedTuple):
 
     page_title: str
     page_href: str                     # relative URL from the glossary page to the page
-    anchors: Sequence[tuple[str, int | None]]  # (element id, paragraph number or None)
+    paragraphs: Sequence[int | None]   # each link's paragraph number (or None); the n-th is `term-<id>-<n>`
 
 
 def fill_backlinks(content: str, backlinks: Mapping[str, Sequence[PageLinks]]) -> str:
@@ -155,20 +155,16 @@ def fill_backlinks(content: str, backlinks: Mapping[str, Sequence[PageLinks]]) -
         return value
 
     def replace(match: re.Match[str]) -> str:
-        pages = backlinks.get(match.group(1))
+        entry_id = match.group(1)
+        pages = backlinks.get(entry_id)
         if not pages:
             return '<p class="edition-backlinks edition-backlinks--none">Not linked in the text.</p>'
         items = []
         for page in pages:
             href = escape(page.page_href)
-            anchors = page.anchors
-            if len(anchors) == 1:  # the usual case with `link: first`
-                anchor, paragraph = anchors[0]
-                links = f'<a href="{href}#{anchor}">{f"&para;{paragraph}" if paragraph else "#1"}</a>'
-            else:
-                links = ", ".join(
-                    f'<a href="{href}#{anchor}">{f"&para;{paragraph}" if paragraph else f"#{index}"}</a>'
-                    for index, (anchor, paragraph) in enumerate(anchors, start=1))
+            links = ", ".join(
+                f'<a href="{href}#term-{entry_id}-{number}">{f"&para;{paragraph}" if paragraph else f"#{number}"}</a>'
+                for number, paragraph in enumerate(page.paragraphs, start=1))
             items.append(f"<li>{escape(page.page_title)}: {links}</li>")
         return (f'<div class="edition-backlinks"><p class="edition-backlinks__title">In the text</p>'
                 f'<ul>{"".join(items)}</ul></div>')

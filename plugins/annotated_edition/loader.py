@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import ablation, background, collector
+from . import ablation, background
 from .matcher import form_key
 from .model import MARKDOWN_SUFFIXES, Annotations, GlossaryEntry, Note, Source
 from .problems import Problem
@@ -136,8 +136,7 @@ class AnnotationsLoading:
     def result(self) -> Annotations:
         """The annotations, validated, with every problem found (waits for the worker if there is one)."""
         if self._result is None:
-            with collector.paused():  # many small objects, no cycles (see collector.py)
-                self._result = self._join()
+            self._result = self._join()
         return self._result
 
     def _join(self) -> Annotations:

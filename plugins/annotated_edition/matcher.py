@@ -67,6 +67,7 @@ class _Spelling(NamedTuple):
     leading_space: int   # 1 when the key has a boundary space before the spelling
     trailing_space: int
     mark_at_edge: bool   # it begins or ends with a combining mark: the shape cannot settle that edge
+    all_word: bool       # only word characters: where its shape matches, the text is the spelling
     forms: tuple[Form, ...]
 
 
@@ -98,7 +99,8 @@ class FormMatcher:
                     break
             else:
                 marked = is_word_char(folded[0]) != bool(leading) or is_word_char(folded[-1]) != bool(trailing)
-                spellings.append(_Spelling(folded, len(folded), leading, trailing, marked, (form,)))
+                spellings.append(_Spelling(folded, len(folded), leading, trailing, marked, " " not in word_shape(folded),
+                                           (form,)))
             count += 1
         for shape, spellings in by_shape.items():
             self._automaton.add_word(shape, tuple(spellings))
@@ -127,7 +129,7 @@ class FormMatcher:
             for spelling in spellings:
                 end = last - spelling.trailing_space
                 start = end - spelling.length
-                if folded[start:end] != spelling.folded:
+                if not spelling.all_word and folded[start:end] != spelling.folded:
                     continue  # the shape matched, the punctuation did not
                 # The shape settled the edges, unless the spelling or a neighbour has a combining mark
                 # there (not in \w, yet part of a word): only a character from U+0300 on can be one.

@@ -38,7 +38,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from . import ablation, collector, reader
-from .edition import Edition, EditionExtension, PageContext, page_context
+from .edition import Edition, EditionExtension, PageContext, page_context, unlinked_entries
 from .glossary import (PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections,
                        heading_clashes)
 from .loader import AnnotationsLoading, page_paths
@@ -208,35 +208,32 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         Early (priority 50), so that other plugins' `on_env` see finished pages.
         """
         report(self.edition.rendering_problems())
+        for notice in unlinked_entries(self.edition, [context for _, context in self.contexts.values()]):
+            log.info(str(notice))  # information, not a problem: `--strict` does not fail on it
         # Each entry's definition as the tooltips read it (on_post_page), built once.
         self._definition_blocks = reader.definition_blocks(self.edition.definitions) if self.config.tooltips else {}
         for page, _ in self.contexts.values():
             if page.content is not None:
                 page.content = self.edition.finish_html(page.content)
         glossary = self.glossary_page
-        self.backlinks: dict[str, list[PageLinks]] = {}
-        if glossary is None:
+        if glossary is None or glossary.content is None:
             return env
-        if glossary.content is not None:
-            # The glossary keeps its letter placeholders too: search gets entries of its own (on_page_context).
-            self._glossary_unfinished = glossary.content
-            glossary.content = fill_entries(glossary.content, glossary_sections(self.edition))
+        backlinks: dict[str, list[PageLinks]] = {}
         for page, context in self.contexts.values():
             href = get_relative_url(page.url, glossary.url)
             if (page.url == "" or page.url.endswith("/")) and not href.endswith("/"):
                 href += "/"  # "..#x" works, but "../#x" is what a directory URL looks like
             title = page.title or page.file.src_uri  # a property MkDocs computes on each access
-            for entry_id, anchors in context.occurrences.items():
-                self.backlinks.setdefault(entry_id, []).append(PageLinks(title, href, anchors))
+            for entry_id, paragraphs in context.occurrences.items():
+                backlinks.setdefault(entry_id, []).append(PageLinks(title, href, paragraphs))
+        # The glossary keeps its letter placeholders too: search gets entries of its own (on_page_context),
+        # without the back-links.
+        self._glossary_unfinished = glossary.content
+        glossary.content = fill_backlinks(fill_entries(glossary.content, glossary_sections(self.edition)), backlinks)
         return env
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
-        """Back-links on the glossary; tooltip definitions and citation data on annotated pages.
-
-        Both go into the final HTML, after search has indexed the content.
-        """
-        if page is self.glossary_page:
-            return fill_backlinks(output, getattr(self, "backlinks", {}))
+        """Tooltip definitions and citation data on annotated pages, after search has indexed the content."""
         entry = self.contexts.get(page.file.src_uri)
         if entry is None:
             return output
@@ -259,7 +256,6 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         """
         self.contexts = {}
         self._glossary_unfinished = ""
-        self.backlinks = {}
         self.glossary_page = None
         self._definition_blocks = {}
         self.extension.edition = None  # the extension stays in the site's configuration

@@ -206,19 +206,18 @@ class TermLinker:
     ``find`` gives every form occurrence in a text as ``(start, end,
     entry_id)``; ``link_modes`` says `first`, `all` or `none` for each
     entry; ``lang_of(entry_id, surface)`` the language of the form as it
-    reads.  Each link is recorded in ``occurrences`` (by entry, in
-    first-seen order: its element id and its paragraph number), as the
-    glossary's back-links need it.
+    reads.  Each link is recorded in ``occurrences``, as the glossary's
+    back-links need it: by entry, in first-seen order, the paragraph number
+    of each link (or None); the n-th link to an entry is `term-<id>-<n>`.
     """
 
     def __init__(self, find: FindForms, link_modes: dict[str, str], lang_of: Callable[[str, str], str | None],
-                 stash: Sequence[object], occurrences: dict[str, list[tuple[str, int | None]]]) -> None:
+                 stash: Sequence[object], occurrences: dict[str, list[int | None]]) -> None:
         self.find = find
         self.link_modes = link_modes
         self.lang_of = lang_of
         self.stash = stash
         self.occurrences = occurrences
-        self.counts: dict[str, int] = {}  # this conversion's links to each entry (another may share the page)
         self.raw_depth = 0  # how many inline raw-HTML tags are open at this point of the block
         self.paragraph: int | None = None
 
@@ -247,12 +246,14 @@ class TermLinker:
         links: list[Link] = []
         for start, end, entry_id in found:
             mode = self.link_modes[entry_id]
-            seen = self.counts.get(entry_id, 0)
-            if mode == "none" or (mode == "first" and seen):
+            paragraphs = self.occurrences.get(entry_id)
+            if mode == "none" or (mode == "first" and paragraphs):
                 continue
-            ordinal = self.counts[entry_id] = seen + 1
-            self.occurrences.setdefault(entry_id, []).append((f"term-{entry_id}-{ordinal}", self.paragraph))
-            links.append(Link(start, end, LinkOpen(entry_id, ordinal, self.lang_of(entry_id, text[start:end]))))
+            if paragraphs is None:
+                paragraphs = self.occurrences[entry_id] = []
+            paragraphs.append(self.paragraph)
+            links.append(Link(start, end, LinkOpen(entry_id, len(paragraphs),
+                                                   self.lang_of(entry_id, text[start:end]))))
         return links
 
     def _outside_raw_html(self, text: str) -> list[tuple[int, int]]:
@@ -299,6 +300,16 @@ def run_content(text: str, marks: Sequence[Placed], links: Sequence[Link]) -> Co
     inside it goes after it.  A mark left empty by this goes.
     """
     content: Content = []
+    if not marks:  # most runs: links and the text between them
+        cursor = 0
+        for start, end, opening in links:
+            if start > cursor:
+                content.append(text[cursor:start])
+            content += [opening, text[start:end], LINK_CLOSE]
+            cursor = end
+        if cursor < len(text):
+            content.append(text[cursor:])
+        return content
     open_notes: list[Note] = []  # the passages open at this point, outermost first
     cursor = 0
     index = 0
