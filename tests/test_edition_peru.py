@@ -161,3 +161,46 @@ def test_site_configuration() -> None:
     assert config["theme"]["font"] == "false"
     assert {"content.tooltips", "content.footnote.tooltips"} <= set(config["theme"]["features"])
     assert [list(item.values())[0] for item in config["nav"]] == ["index.md", "glossary.md", "about.md"]
+
+
+def test_every_entry_is_linked_or_says_why_not() -> None:
+    """`check` reports an entry linked nowhere; this edition decides each (a form that occurs, or `link: none`)."""
+    import subprocess
+    import sys
+
+    checked = subprocess.run([sys.executable, "-m", "annotated_edition", "check", str(REPO)], capture_output=True,
+                             text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout
+    assert checked.stdout.strip().endswith(", 0 problems, 0 notices"), checked.stdout
+
+
+def _annotation_texts() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted((REPO / "annotations").rglob("*.yml")))
+
+
+def test_the_fact_check_corrections_hold() -> None:
+    """What an independent fact-check found wrong (issue 14) stays fixed, in every entry and note."""
+    texts = _annotation_texts()
+    about = (REPO / "docs" / "about.md").read_text(encoding="utf-8")
+    # One account of the word's origin and of the deaths; no toll "by late February" that counts March's dead.
+    assert "*wayqu*" not in texts and "*wayq'u*" in texts
+    assert "late February" not in texts
+    assert "drowned in the Ilave river" in texts
+    # The 1993 referendum, as the JNE counted it.
+    assert "52.33%" in texts and "51–52%" not in texts and "less than 55%" not in texts
+    # Names as their sources write them.
+    assert "José Luis Soncco Quispe" in texts and "Juan Alvarez Vita" not in texts
+    # Definitions define: no argument with the article, no unattributed judgement.
+    assert "never proved" not in texts and "whereas the article presents" not in texts
+    assert "Ronald Atencio" in texts
+    # The article's date is inferred from its address, and the about page says so.
+    entry = (REPO / "annotations" / "glossary" / "alternativa-socialista.yml").read_text(encoding="utf-8")
+    assert "2023-05-17" not in entry.split("sources:")[1]
+    assert "address" in about
+
+
+def test_forms_in_another_language_say_so(annotations) -> None:
+    defensoria = annotations.entries["defensoria-del-pueblo"]
+    league = annotations.entries["international-socialist-league"]
+    assert defensoria.form_langs[defensoria.forms.index("Ombudsman")] == "en"
+    assert league.form_langs[league.forms.index("Liga Internacional Socialista")] == "es"
