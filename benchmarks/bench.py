@@ -175,7 +175,8 @@ MECHANISMS: list[tuple[str, str, tuple[int, int], bool]] = [
     ("search-view", "gives search a lean view of each page (no apparatus, notes as plain text)", GOAL, True),
     ("loading-worker", "reads annotation files on the other core while MkDocs collects files", LOAD_SIZE, False),
     ("fastjsonschema", "validates with generated code; jsonschema only explains invalid files", LOAD_SIZE, False),
-    ("positions-only", "reads an entry's positions only when a message needs them", LOAD_SIZE, False),
+    ("positions-only", "reads an entry's positions only when a message needs them (and keeps its text, not its positions)",
+     LOAD_SIZE, False),
 ]
 
 

@@ -3,6 +3,9 @@
 Builds the Peru edition and the benchmark's goal corpus (200 pages × 2,000
 entries, `link: first` and `link: all`) twice: with the plugin as it was at
 the reference commit (its `plugins/` folder, from git) and as it is now.
+The Peru edition is the one at the reference commit (its text, annotations
+and configuration), which the reference plugin can read: annotations written
+since may use what only the current plugin knows (a form's own `lang`).
 The reference's HTML is first brought to the contract's one change since
 744fca6: a term link's `lang` moved from the link onto a span around its
 text.  The plugin's own script and stylesheet (`assets/annotated-edition/`)
@@ -41,13 +44,13 @@ def lang_on_a_span(html: str) -> str:
                                html)
 
 
-def plugin_at(revision: str, into: Path) -> Path:
-    """The plugin's package as it was at ``revision``."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "plugins"], check=True,
+def tree_at(revision: str, into: Path, *paths: str) -> Path:
+    """The repository's files (``paths``, or all) as they were at ``revision``, in ``into``."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, *paths], check=True,
                              capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
-    return into / "plugins"
+    return into
 
 
 def build(config_file: Path, site: Path, plugins: Path) -> None:
@@ -94,8 +97,8 @@ def main() -> None:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="same-output-"))
     work.mkdir(parents=True, exist_ok=True)
-    reference_plugins = plugin_at(args.reference, work / "reference")
-    configs = {"peru": REPO / "mkdocs.yml"}
+    reference_plugins = tree_at(args.reference, work / "reference", "plugins") / "plugins"
+    configs = {"peru": tree_at(args.reference, work / "edition") / "mkdocs.yml"}
     corpus = corpus_for(200, 2000) if not args.peru_only else None
     for link in ("first", "all") if corpus else ():
         configs[f"corpus-{link}"] = corpus.root / f"same-output-{link}.yml"
