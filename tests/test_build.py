@@ -408,3 +408,35 @@ def test_the_early_script_and_the_definitions_find_their_place() -> None:
         "<html><head>HS</head><body class=x>DB</body>"
     assert _insert_in_page("<html><head>H</head><main>M", "S", "D") == "D<html><head>HS</head><main>M"
     assert _insert_in_page("<p>no head</p>", "S", "D") == "D<p>no head</p>"
+
+
+def test_tooltips_show_a_preview_or_the_summary_and_the_glossary_the_whole_definition(edition: Edition) -> None:
+    from bs4 import BeautifulSoup
+
+    long = " ".join(f"Sentence number {i} of the definition says something." for i in range(30))
+    edition.entry("huaico", f"term: huaico\ndefinition: >-\n  {long}\n\n  A second paragraph.\n")
+    edition.entry("cholo", CHOLO.replace("definition:", "summary: A *short* preview.\ndefinition:"))
+    edition.entry("caviar", CAVIAR)
+    edition.write("docs/index.md", "# Home\n\nA huaico and a cholo.\n")
+    result = edition.build()
+    assert not result.failed, result.messages
+    page = BeautifulSoup(result.page(), "html.parser")
+    huaico = page.select_one('#edition-definitions [data-term="huaico"]')
+    text = huaico.get_text()
+    assert 500 <= len(text) < 560 and text.endswith("says something.") and long.startswith(text)
+    assert "second paragraph" not in text
+    assert page.select_one('#edition-definitions [data-term="cholo"]').decode_contents() == \
+        "<p>A <em>short</em> preview.</p>"
+    glossary = BeautifulSoup(result.page("glossary/index.html"), "html.parser")
+    assert "A second paragraph." in glossary.select_one("#huaico").get_text()
+    assert "charged word" in glossary.select_one("#cholo").get_text()      # the summary is not the definition
+
+
+def test_a_summary_is_sanitized_and_reported_at_its_line(edition: Edition) -> None:
+    edition.entry("cholo", CHOLO.replace("definition:", "summary: Hi <script>alert(1)</script>\ndefinition:"))
+    edition.entry("caviar", CAVIAR)
+    edition.write("docs/index.md", "# Home\n\nA cholo.\n")
+    result = edition.build(strict=True)
+    assert result.failed
+    assert any(m.startswith("annotations/glossary/cholo.yml:") and "the summary contains <script>" in m
+               for m in result.messages), result.messages

@@ -25,6 +25,7 @@ from . import markup
 from .anchoring import Anchor
 from .matcher import Form, FormMatcher, form_key
 from .model import Annotations, GlossaryEntry, Note, notes_key
+from .preview import preview
 from .problems import Notice, Problem
 from .render import Rendered, RenderJob, SnippetRenderer
 from .rules import (Placed, RunKey, TermLinker, anchor_passages, flatten_for_quotes, number_paragraphs,
@@ -66,6 +67,7 @@ def page_context(notes: dict[str, list[Note]], paragraph_numbers: bool, path: st
 class _RenderedText:
     definitions: dict[str, Rendered]
     note_bodies: list[Rendered]     # in the order of Edition.note_index
+    summaries: dict[str, Rendered]  # the entries that have a `summary`
     problems: list[Problem]
     title_attributes: dict[str, str]  # each link's tooltip (its definition's first sentence), escaped
 
@@ -100,7 +102,9 @@ class Edition:
         self._note_placeholder = re.compile(f"<!--edition-note:{self._token}:(\\d+):(\\d+)-->")
         self._title_marker = f'title="{self._token}:'  # a title's placeholder, up to the entry's id
         self._rendered: _RenderedText | None = None
-        snippets = [e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
+        self._summarized = [entry for entry in self.entries.values() if entry.summary]
+        snippets = ([e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
+                    + [e.summary or "" for e in self._summarized])
         self._job = RenderJob(renderer, snippets)
 
     def lang_of(self, entry_id: str, surface: str) -> str | None:
@@ -117,17 +121,20 @@ class Edition:
         if self._rendered is None:
             rendered = self._job.result()
             definitions = dict(zip(self.entries, rendered))
-            bodies = rendered[len(self.entries):]
+            bodies = rendered[len(self.entries):len(self.entries) + len(self._notes)]
+            summaries = dict(zip((e.id for e in self._summarized), rendered[len(self.entries) + len(self._notes):]))
             problems: list[Problem] = []
             for entry in self.entries.values():
                 if definitions[entry.id].removed:
                     problems += _removed(entry.path, entry.where(("definition",)), definitions[entry.id],
                                          "definition")
+                if entry.id in summaries and summaries[entry.id].removed:
+                    problems += _removed(entry.path, entry.where(("summary",)), summaries[entry.id], "summary")
             for (_, note), body in zip(self._notes, bodies):
                 if body.removed:
                     problems += _removed(note.path, note.body_position, body, f"note '{note.id}'")
             # The plain-text tooltip of every link to an entry, computed once per build.
-            self._rendered = _RenderedText(definitions, bodies, problems,
+            self._rendered = _RenderedText(definitions, bodies, summaries, problems,
                                            {key: _attribute(value.first_sentence)
                                             for key, value in definitions.items()})
         return self._rendered
@@ -136,6 +143,12 @@ class Edition:
     def definitions(self) -> dict[str, Rendered]:
         """Each entry's rendered definition, by entry id."""
         return self._collect().definitions
+
+    def preview(self, entry_id: str) -> str:
+        """What a term's tooltip shows of its entry: the rendered `summary`, else the definition's preview."""
+        rendered = self._collect()
+        summary = rendered.summaries.get(entry_id)
+        return summary.html if summary is not None else preview(rendered.definitions[entry_id].html)
 
     def note_body(self, page: str, note_id: str) -> Rendered:
         """The rendered text of note ``note_id`` on ``page``."""

@@ -276,7 +276,7 @@ def _load_entry(path: str, rel: str, doc: Document, problems: list[Problem]) -> 
         id=entry_id, term=value["term"], definition=value["definition"], forms=tuple(forms), path=rel,
         lang=lang, match_case=match_case, link=value.get("link"),
         see_also=tuple(value.get("see_also", [])), sources=_sources(value.get("sources")),
-        form_paths=tuple(paths), form_langs=tuple(langs) if len(set(langs)) > 1 else (),
+        summary=value.get("summary"), form_paths=tuple(paths), form_langs=tuple(langs) if len(set(langs)) > 1 else (),
         document=doc if ablation.off("positions-only") else doc.positions_only(),
     )
 

@@ -43,6 +43,7 @@ class GlossaryEntry:
     form_paths: tuple[tuple[Any, ...], ...] = ()   # where each form is written in the file
     form_langs: tuple[str | None, ...] = ()
     """Each form's language where some form has one of its own (else empty): the entry's ``lang`` by default."""
+    summary: str | None = None       # the tooltip's preview, where the definition's first paragraph will not do
     document: Any = field(default=None, repr=False, compare=False)  # its file, for positions in messages
 
     def where(self, path: tuple[Any, ...]) -> tuple[int, int]:

@@ -211,7 +211,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         for notice in unlinked_entries(self.edition, [context for _, context in self.contexts.values()]):
             log.info(str(notice))  # information, not a problem: `--strict` does not fail on it
         # Each entry's definition as the tooltips read it (on_post_page), built once.
-        self._definition_blocks = reader.definition_blocks(self.edition.definitions) if self.config.tooltips else {}
+        self._definition_blocks = (reader.definition_blocks(self.edition.entries, self.edition.preview)
+                                   if self.config.tooltips else {})
         for page, _ in self.contexts.values():
             if page.content is not None:
                 page.content = self.edition.finish_html(page.content)

@@ -8,18 +8,16 @@ first paint.  They go into the final HTML, after search has indexed the page.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
-
-from .render import Rendered
+from collections.abc import Callable, Iterable, Sequence
 
 CLEAN_READING_EARLY = ('<script>try{if(localStorage.getItem("annotated-edition.clean")==="1")'
                        'document.documentElement.classList.add("edition-clean")}catch(e){}</script>')
 
 
-def definition_blocks(definitions: Mapping[str, Rendered]) -> dict[str, str]:
-    """Each entry's definition as the tooltips read it, by entry id (built once a build)."""
-    return {entry_id: f'<div class="edition-definition" data-term="{entry_id}">{rendered.html}</div>'
-            for entry_id, rendered in definitions.items()}
+def definition_blocks(entry_ids: Iterable[str], preview: Callable[[str], str]) -> dict[str, str]:
+    """Each entry's preview as the tooltips read it, by entry id (built once a build)."""
+    return {entry_id: f'<div class="edition-definition" data-term="{entry_id}">{preview(entry_id)}</div>'
+            for entry_id in entry_ids}
 
 
 def with_reader_data(output: str, blocks: Sequence[str], heading_html: str | None, page_title: str,

@@ -1,8 +1,10 @@
 /* Annotated edition: the reader's side.
  *
- * - Term tooltips: a linked term shows its rendered definition on hover,
+ * - Term tooltips: a linked term shows a preview of its definition on hover,
  *   keyboard focus or tap, without leaving the page and without the network
- *   (definitions ship inside the page, in #edition-definitions).
+ *   (previews ship inside the page, in #edition-definitions), with a link
+ *   to the whole entry. On a touch screen a note number opens its note in
+ *   the same popover; a second tap follows the link.
  * - Clean reading: one control hides highlights, term styling and note
  *   markers; the choice persists in localStorage.
  * - Citing: a "copy citation" button beside each paragraph number.
@@ -29,10 +31,11 @@
 
   var definitions = doc.getElementById("edition-definitions");
   var tooltip = null;
-  var current = null;       // the term whose tooltip is open
+  var current = null;       // the trigger (term or note number) whose popover is open
   var hideTimer = null;
   var lastPointer = "mouse";
-  var openBeforeTap = false;  // was this term's tooltip already open when the tap began?
+  var openBeforeTap = false;  // was this trigger's popover already open when the tap began?
+  var returningFocus = false; // Escape gives focus back to the trigger: that focus does not reopen it
 
   function buildTooltip() {
     tooltip = doc.createElement("div");
@@ -53,60 +56,86 @@
     return doc.querySelector("main") || doc.body;
   }
 
-  function show(term) {
-    var source = definitions && definitions.querySelector(
-      '[data-term="' + term.getAttribute("data-term") + '"]');
-    if (!source) { return; }
+  // One popover for terms and notes: a heading, the content, and a link to the whole of it.
+  function open(trigger, heading, headingLang, content, moreHref, moreText) {
     clearTimeout(hideTimer);
     if (!tooltip) { buildTooltip(); }
-    if (current && current !== term) { current.removeAttribute("aria-describedby"); }
-    current = term;
+    if (current && current !== trigger) { release(current); }
+    current = trigger;
     tooltip.innerHTML = "";
-    var heading = doc.createElement("p");
-    heading.className = "edition-tooltip__term";
-    heading.textContent = term.textContent;
-    // The form's language is on the span around its words (the definition is in the page's language).
-    var words = term.querySelector("span[lang]");
-    if (words) { heading.lang = words.lang; }
-    tooltip.appendChild(heading);
+    var title = doc.createElement("p");
+    title.className = "edition-tooltip__term";
+    title.textContent = heading;
+    if (headingLang) { title.lang = headingLang; }
+    tooltip.appendChild(title);
     var body = doc.createElement("div");
     body.className = "edition-tooltip__body";
-    body.innerHTML = source.innerHTML;
+    body.innerHTML = content;
     tooltip.appendChild(body);
     var more = doc.createElement("a");
     more.className = "edition-tooltip__more";
-    more.href = term.getAttribute("href");
-    more.textContent = "Glossary entry";
+    more.href = moreHref;
+    more.textContent = moreText;
     tooltip.appendChild(more);
     tooltip.hidden = false;
-    term.setAttribute("aria-describedby", tooltip.id);
-    term.setAttribute("aria-expanded", "true");
-    place(term);
+    trigger.setAttribute("aria-describedby", tooltip.id);
+    trigger.setAttribute("aria-expanded", "true");
+    place(trigger);
   }
 
-  function place(term) {
-    var box = term.getBoundingClientRect();
-    var width = Math.min(360, doc.documentElement.clientWidth - 16);
+  function showTerm(term) {
+    var source = definitions && definitions.querySelector(
+      '[data-term="' + term.getAttribute("data-term") + '"]');
+    if (!source) { return; }
+    // The form's language is on the span around its words (the definition is in the page's language).
+    var words = term.querySelector("span[lang]");
+    open(term, term.textContent, words ? words.lang : "", source.innerHTML, term.getAttribute("href"),
+         "Read more in the glossary");
+  }
+
+  function showNote(reference) {
+    var target = reference.getAttribute("href") || "";
+    var item = target.charAt(0) === "#" ? doc.getElementById(target.slice(1)) : null;
+    if (!item) { return; }
+    // The note's type and text; its sources and the way back stay in the notes section.
+    var note = item.cloneNode(true);
+    Array.prototype.forEach.call(note.querySelectorAll(".edition-sources, .edition-note__backref"), function (e) {
+      e.parentNode.removeChild(e);
+    });
+    open(reference, reference.getAttribute("aria-label") || "Editorial note", "", note.innerHTML, target,
+         "Go to the note and its sources");
+  }
+
+  function place(trigger) {
+    var box = trigger.getBoundingClientRect();
+    var viewWidth = doc.documentElement.clientWidth;
+    var width = Math.min(360, viewWidth - 16);
     tooltip.style.maxWidth = width + "px";
-    var left = Math.max(8, Math.min(box.left, doc.documentElement.clientWidth - width - 8));
     tooltip.style.left = "0px";
     tooltip.style.top = "0px";
     // Coordinates relative to the tooltip's containing block, wherever that is.
     var origin = tooltip.getBoundingClientRect();
     var height = tooltip.offsetHeight;
+    var realWidth = tooltip.offsetWidth;
+    var left = Math.max(8, Math.min(box.left, viewWidth - realWidth - 8));
     var below = box.bottom + 6;
-    var top = (below + height > window.innerHeight && box.top - height - 6 > 0) ? box.top - height - 6 : below;
+    var above = box.top - height - 6;
+    var top = below + height <= window.innerHeight - 8 ? below
+      : above >= 8 ? above
+      : Math.max(8, window.innerHeight - height - 8);  // neither fits whole: inside the screen all the same
     tooltip.style.left = (left - origin.left) + "px";
     tooltip.style.top = (top - origin.top) + "px";
+  }
+
+  function release(trigger) {
+    trigger.removeAttribute("aria-describedby");
+    trigger.setAttribute("aria-expanded", "false");
   }
 
   function hide() {
     clearTimeout(hideTimer);
     if (tooltip) { tooltip.hidden = true; }
-    if (current) {
-      current.removeAttribute("aria-describedby");
-      current.setAttribute("aria-expanded", "false");
-    }
+    if (current) { release(current); }
     current = null;
   }
 
@@ -115,45 +144,71 @@
     hideTimer = setTimeout(hide, 250);
   }
 
+  // A first tap opens the popover; a second tap on the same trigger follows its link.
+  function tapOpens(trigger, show) {
+    trigger.setAttribute("aria-expanded", "false");
+    trigger.addEventListener("pointerdown", function (event) {
+      openBeforeTap = current === trigger && tooltip && !tooltip.hidden;
+      lastPointer = event.pointerType || "mouse";
+    });
+    trigger.addEventListener("click", function (event) {
+      if (lastPointer === "touch" && !openBeforeTap) {
+        event.preventDefault();
+        show(trigger);
+      }
+      openBeforeTap = false;
+    });
+  }
+
   function setUpTerms() {
     var terms = doc.querySelectorAll("a.edition-term");
     if (!terms.length || !definitions) { return; }
     Array.prototype.forEach.call(terms, function (term) {
       // The plain title is the no-JavaScript fallback; with JS the rich tooltip replaces it.
       if (term.title) { term.setAttribute("data-title", term.title); term.removeAttribute("title"); }
-      term.setAttribute("aria-expanded", "false");
-      term.addEventListener("mouseenter", function () { if (lastPointer !== "touch") { show(term); } });
+      term.addEventListener("mouseenter", function () { if (lastPointer !== "touch") { showTerm(term); } });
       term.addEventListener("mouseleave", function () { if (lastPointer !== "touch") { scheduleHide(); } });
-      term.addEventListener("focus", function () { show(term); });
+      term.addEventListener("focus", function () { if (!returningFocus) { showTerm(term); } });
       term.addEventListener("blur", function (event) {
         if (!tooltip || !tooltip.contains(event.relatedTarget)) { scheduleHide(); }
       });
-      term.addEventListener("pointerdown", function (event) {
-        openBeforeTap = current === term && tooltip && !tooltip.hidden;
-        lastPointer = event.pointerType || "mouse";
-      });
-      term.addEventListener("click", function (event) {
-        // A tap opens the tooltip first (the focus it brings may already have);
-        // a second tap on the same term follows the link.
-        if (lastPointer === "touch" && !openBeforeTap) {
-          event.preventDefault();
-          show(term);
-        }
-        openBeforeTap = false;
+      tapOpens(term, showTerm);
+    });
+  }
+
+  // Note numbers: with a mouse or the keyboard, the theme's footnote tooltip shows the note;
+  // a tap on a touch screen opens it in the popover rather than jumping away from the passage.
+  function setUpNotes() {
+    Array.prototype.forEach.call(doc.querySelectorAll("sup.edition-note-ref > a"), function (reference) {
+      tapOpens(reference, function (tapped) {
+        showNote(tapped);
+        // The tap focused and "hovered" the number, which opens the theme's tooltip too: one popover
+        // is enough, so the theme is told the pointer and the focus have left.
+        tapped.blur();
+        tapped.dispatchEvent(new MouseEvent("mouseleave"));
+        tapped.dispatchEvent(new MouseEvent("mouseout", { bubbles: true }));
       });
     });
+  }
+
+  function setUpPopoverClosing() {
     doc.addEventListener("pointerdown", function (event) {
       lastPointer = event.pointerType || "mouse";
       if (tooltip && !tooltip.hidden && !tooltip.contains(event.target) &&
-          !(event.target.closest && event.target.closest("a.edition-term"))) { hide(); }
+          !(current && current.contains(event.target))) { hide(); }
     }, true);
     doc.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && tooltip && !tooltip.hidden) {
-        var term = current;
+        var trigger = current;
+        var inside = tooltip.contains(doc.activeElement);
         hide();
-        if (term && tooltip.contains(doc.activeElement)) { term.focus(); }
+        if (trigger && (inside || doc.activeElement === doc.body)) {
+          returningFocus = true;
+          trigger.focus();
+          returningFocus = false;
+        }
       }
-    });
+    }, true);  // before the theme's own handlers, which may stop the key there
     window.addEventListener("resize", function () { if (current) { place(current); } });
   }
 
@@ -255,6 +310,8 @@
   }
 
   setUpTerms();
+  setUpNotes();
+  setUpPopoverClosing();
   setUpCleanReading();
   setUpCitations();
 })();
