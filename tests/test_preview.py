@@ -8,7 +8,7 @@ import xml.etree.ElementTree as etree
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotated_edition.preview import LIMIT, preview
+from annotated_edition.preview import HARD_LIMIT, LIMIT, preview
 
 
 def text_of(fragment: str) -> str:
@@ -71,8 +71,15 @@ def test_any_preview_is_well_formed_and_a_prefix_of_the_first_paragraph(blocks) 
     first = text_of(f"<p>{blocks[0][1].format(blocks[0][0])}</p>")
     cut = preview(fragment)
     text = text_of(cut)           # parses: the preview is well formed
-    assert first.startswith(text)
+    assert first.startswith(text.removesuffix("…"))
     if len(first) <= LIMIT:
         assert text == first
     elif text != first:
-        assert len(text) >= LIMIT and re.search(r"[.!?]$", text)
+        assert LIMIT <= len(text) <= HARD_LIMIT + 1
+        assert re.search(r"[.!?]$", text) or text.endswith("…")
+
+
+def test_a_sentence_that_runs_on_is_cut_at_a_clause_with_an_ellipsis() -> None:
+    run_on = "; ".join(f"clause {i} goes on and on, without an end" for i in range(40))
+    text = text_of(preview(f"<p>Start {run_on}.</p>"))
+    assert text.endswith("without an end…") and LIMIT <= len(text) <= HARD_LIMIT + 1

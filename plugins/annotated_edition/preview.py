@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 
 LIMIT = 500
 """Characters of rendered text after which the preview ends at the next sentence end."""
+HARD_LIMIT = 700
+"""A sentence that runs past this many characters is cut at a clause or a word, with an ellipsis."""
 
 _VOID = frozenset({"br", "hr", "img", "wbr"})
 # A sentence ends at . ! or ?, with any closing quotes or brackets, before a space and what can begin one.
@@ -63,8 +65,13 @@ def preview(fragment: str, limit: int = LIMIT) -> str:
                 continue  # whitespace between blocks
             started = True
             cut = _sentence_end(raw, max(0, limit - seen)) if seen + len(raw) > limit else None
-            if cut is not None:
+            hard = limit + HARD_LIMIT - LIMIT
+            if cut is not None and seen + cut <= hard:
                 out.append(html.escape(raw[:cut], quote=False))
+                out += [f"</{name}>" for name in reversed(open_tags)]
+                return "".join(out)
+            if seen + len(raw) > hard:  # no sentence ends in time: a clause or a word ends the preview
+                out.append(html.escape(_clause(raw[:hard - seen], max(0, limit - seen)), quote=False) + "…")
                 out += [f"</{name}>" for name in reversed(open_tags)]
                 return "".join(out)
             out.append(html.escape(raw, quote=False))
@@ -100,3 +107,13 @@ def _sentence_end(text: str, start: int) -> int | None:
             continue
         return match.end()
     return None
+
+
+def _clause(text: str, start: int) -> str:
+    """``text`` up to its last clause end (``;``, ``:``, ``,``) after ``start``, else its last whole word."""
+    for mark in (";", ":", ","):
+        at = text.rfind(mark, start)
+        if at != -1:
+            return text[:at]
+    at = text.rfind(" ", start)
+    return (text[:at] if at != -1 else text).rstrip()

@@ -2,7 +2,8 @@
 
 Builds the edition, opens it in Debian's Chromium and saves, under
 docs/assets/screenshots/: the article with a term tooltip open, the
-glossary, and the article in the dark palette.
+glossary, the article in the dark palette, and on a 390 × 844 phone a term's
+preview and a note opened by a tap.
 """
 
 from __future__ import annotations
@@ -40,6 +41,19 @@ def main() -> None:
                 page.locator("#edition-tooltip").wait_for(state="visible")
             page.screenshot(path=str(OUT / name))
             page.close()
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+                                    device_scale_factor=2)
+        for selector, name in (("a.edition-term[data-term=dina-boluarte]", "phone-term.png"),
+                               ("sup.edition-note-ref > a", "phone-note.png")):
+            page = phone.new_page()
+            page.goto(base + "index.html")
+            page.locator(selector).first.scroll_into_view_if_needed()
+            page.evaluate("window.scrollBy(0, -200)")
+            page.locator(selector).first.tap()
+            page.locator("#edition-tooltip").wait_for(state="visible")
+            page.screenshot(path=str(OUT / name))
+            page.close()
+        phone.close()
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(base + "glossary.html#cholo")
         page.screenshot(path=str(OUT / "glossary.png"))

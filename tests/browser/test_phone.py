@@ -42,6 +42,8 @@ def test_a_tapped_term_opens_a_preview_inside_the_screen(phone, server) -> None:
     popover.wait_for(state="visible")
     assert inside_the_screen(phone, "#edition-tooltip")
     assert phone.get_attribute(LONG, "aria-expanded") == "true"
+    # Nothing is cut off: the popover shows all it holds, its link included, without scrolling.
+    assert phone.evaluate("(e => e.scrollHeight <= e.clientHeight + 1)(document.getElementById('edition-tooltip'))")
     body = popover.locator(".edition-tooltip__body").inner_text()
     more = popover.locator("a.edition-tooltip__more")
     assert more.inner_text() == "Read more in the glossary"
@@ -51,7 +53,7 @@ def test_a_tapped_term_opens_a_preview_inside_the_screen(phone, server) -> None:
     whole = phone.locator("#dina-boluarte .edition-entry__definition").inner_text()
     assert 400 <= len(body) < len(whole)
     assert whole.startswith(body.rstrip(". ")[:200])
-    assert re.search(r"[.!?][\"”’)]*$", body.strip()), "the preview ends at a sentence end"
+    assert re.search(r"([.!?][\"”’)]*|…)$", body.strip()), "the preview ends at a sentence end, or a clause's"
 
 
 def test_the_preview_link_leads_to_the_whole_entry(phone) -> None:
