@@ -61,6 +61,11 @@ def _groups(edition: Edition) -> dict[str, list[GlossaryEntry]]:
     return groups
 
 
+def entries_in_order(edition: Edition) -> list[GlossaryEntry]:
+    """The entries in the glossary page's order."""
+    return [entry for entries in _groups(edition).values() for entry in entries]
+
+
 def glossary_markdown(edition: Edition, title: str = "Glossary", intro: str = "") -> str:
     """The glossary page's Markdown source: front matter, letter headings, placeholders."""
     groups = _groups(edition)

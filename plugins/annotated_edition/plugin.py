@@ -19,12 +19,16 @@ Hooks, in build order:
   fill the pages' placeholders and the glossary; collect its back-links.
 * ``on_post_page``: back-links into the glossary; each annotated page gets
   the definitions its tooltips show and its citation data.
+* ``on_post_build``: with ``pdf: true``, the print edition (:mod:`.pdf`),
+  from the finished pages, before the build lets go of them.
 * ``on_serve``: rebuild when anything under ``annotations/`` changes.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,16 +36,18 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from . import ablation, collector, reader
+from . import ablation, collector, pdf, reader
 from .edition import Edition, EditionExtension, PageContext, page_context, unlinked_entries
-from .glossary import (PageLinks, fill_backlinks, fill_entries, glossary_markdown, glossary_sections,
-                       heading_clashes)
+from .glossary import (PageLinks, entries_in_order, fill_backlinks, fill_entries, glossary_markdown,
+                       glossary_sections, heading_clashes)
 from .loader import AnnotationsLoading, page_paths
+from .markup import format_sources
 from .problems import Problem
 from .render import SnippetRenderer
 from .search import search_html
@@ -50,6 +56,8 @@ log = get_plugin_logger("annotated_edition")
 
 ASSETS = ("edition.css", "edition.js")
 ASSET_DIR = "assets/annotated-edition"
+PDF_ENV = "ANNOTATED_EDITION_PDF"
+"""`1`: make the print edition in `mkdocs serve` rebuilds too; `0`: never (a placeholder stands in)."""
 
 
 class AnnotatedEditionConfig(base.Config):
@@ -62,6 +70,8 @@ class AnnotatedEditionConfig(base.Config):
     glossary_title = c.Type(str, default="Glossary")
     tooltips = c.Type(bool, default=True)
     citation_author = c.Optional(c.Type(str))
+    pdf = c.Type(bool, default=False)
+    pdf_file = c.Type(str, default="edition.pdf")
 
 
 def report(problems: list[Problem]) -> None:
@@ -75,6 +85,15 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
 
     supports_multiple_instances = False
     _freezes = 0  # how many freezes of the garbage collector this build holds (collector.py)
+    _command = "build"
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Remember whether this is `mkdocs serve`, whose rebuilds skip the print edition.
+
+        (Having this hook also makes MkDocs keep one plugin object across
+        `serve` rebuilds; every build starts afresh in `on_config` all the same.)
+        """
+        self._command = command
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path or ".").resolve().parent
@@ -99,7 +118,21 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._definition_blocks: dict[str, str] = {}
         # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
         self._search = not ablation.off("search-view") and any(name.split("/")[-1] == "search" for name in config.plugins)
+        self._make_pdf = self.config.pdf and self._pdf_wanted()
+        if self._make_pdf:
+            try:
+                pdf.require_weasyprint()  # before the build, not after it
+            except pdf.PdfUnavailable as error:
+                raise PluginError(f"annotated-edition: {error}") from None
+        self._nav_pages: list[Page] = []
         return config
+
+    def _pdf_wanted(self) -> bool:
+        """Whether this build makes the print edition: `mkdocs build` does, `serve` only if asked."""
+        wanted = os.environ.get(PDF_ENV, "").strip()
+        if wanted in ("0", "1"):
+            return wanted == "1"
+        return self._command != "serve"
 
     @event_priority(-100)
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -138,11 +171,35 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         content = glossary_markdown(self.edition, self.config.glossary_title)
         self.glossary_file = File.generated(config, uri, content=content)
         files.append(self.glossary_file)
+        if self.config.pdf:
+            self._add_pdf_file(files, config)
         package = resources.files("annotated_edition").joinpath("assets")
         for name in ASSETS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}",
                                         content=package.joinpath(name).read_bytes()))
         return files
+
+    def _add_pdf_file(self, files: Files, config: MkDocsConfig) -> None:
+        """The PDF is a file of the site from the start, so that MkDocs checks the links to it.
+
+        It is written in `on_post_build`; a build that skips it writes a
+        one-page PDF that says why, so those links still lead somewhere.
+        """
+        uri = self.config.pdf_file
+        existing = files.get_file_from_path(uri)
+        if existing is not None:
+            log.warning(f"docs/{uri}:1:1: the print edition is written there by the annotated-edition plugin; "
+                        f"remove docs/{uri} or set the plugin's `pdf_file` option to another path")
+            files.remove(existing)
+        content = b"" if self._make_pdf else pdf.placeholder_pdf([
+            "The print edition was not made in this build.",
+            f"`mkdocs serve` makes it only with {PDF_ENV}=1 set;", "`mkdocs build` makes it unless "
+            f"{PDF_ENV}=0 is set."])
+        files.append(File.generated(config, uri, content=content))
+
+    def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
+        self._nav_pages = list(nav.pages)  # the print edition's order
+        return nav
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         src = page.file.src_uri
@@ -216,6 +273,9 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         for page, _ in self.contexts.values():
             if page.content is not None:
                 page.content = self.edition.finish_html(page.content)
+        if self.config.pdf:  # the theme's link to the print edition (overrides/partials/copyright.html)
+            env.globals["edition_downloads"] = [
+                {"url": self.config.pdf_file, "label": "Print edition (PDF)", "type": "application/pdf"}]
         glossary = self.glossary_page
         if glossary is None or glossary.content is None:
             return env
@@ -253,8 +313,11 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         worth keeping across builds lives in the loader's and renderer's caches.
         Let go of here, the edition's tens of thousands of objects are freed
         once, instead of being scanned by each of the collector's passes when
-        the interpreter exits after `mkdocs build`.
+        the interpreter exits after `mkdocs build`.  The print edition is made
+        first, from the finished pages.
         """
+        if getattr(self, "_make_pdf", False) and hasattr(self, "edition"):
+            self._write_pdf(config)
         self.contexts = {}
         self._glossary_unfinished = ""
         self.glossary_page = None
@@ -262,6 +325,39 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.extension.edition = None  # the extension stays in the site's configuration
         self.__dict__.pop("edition", None)
         self._thaw()
+
+    def _write_pdf(self, config: MkDocsConfig) -> None:
+        """The print edition: the pages in the order of the navigation, the glossary, the notes."""
+        in_order = [page for page in self._nav_pages if page.file.src_uri in self.contexts]
+        in_order += [page for page, _ in self.contexts.values() if page not in in_order]  # pages not in the nav
+        pages = [pdf.PrintPage(page.title or page.file.src_uri, page.url, page.content or "") for page in in_order]
+        definitions = self.edition.definitions
+        entries = [pdf.PrintEntry(entry.id, entry.term, definitions[entry.id].html, entry.lang,
+                                  tuple(zip(entry.forms[1:], entry.form_langs[1:] or (entry.lang,) * len(entry.forms))),
+                                  tuple((key, self.edition.entries[key].term) for key in entry.see_also
+                                        if key in self.edition.entries),
+                                  format_sources(entry.sources))
+                   for entry in entries_in_order(self.edition)]
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        date = datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%d") if epoch.isdigit() else None
+        book = pdf.PrintEdition(
+            config.site_name, pages, entries, self.glossary_file.url, self.config.glossary_title,
+            str(config.theme.get("language") or config.theme.get("locale") or "en"),
+            self.config.citation_author or config.site_author or "", config.site_description or "",
+            config.copyright or "", date)
+        target = Path(config.site_dir) / self.config.pdf_file
+        started = time.perf_counter()
+        try:
+            result = pdf.write_pdf(book, target, Path(config.site_dir))
+        except pdf.PdfUnavailable as error:
+            raise PluginError(f"annotated-edition: {error}") from None
+        for message in result.messages:
+            log.debug(f"WeasyPrint: {message}")
+        if result.refused:
+            log.warning(f"{self.config.pdf_file}: the print edition is made without network, so it leaves out "
+                        f"{', '.join(sorted(set(result.refused)))}; keep such files under docs/ instead")
+        log.info(f"print edition: {self.config.pdf_file}, {result.pages} pages, "
+                 f"{time.perf_counter() - started:.1f} s")
 
     def _freeze(self) -> None:
         collector.freeze()

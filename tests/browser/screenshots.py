@@ -2,8 +2,9 @@
 
 Builds the edition, opens it in Debian's Chromium and saves, under
 docs/assets/screenshots/: the article with a term tooltip open, the
-glossary, the article in the dark palette, and on a 390 × 844 phone a term's
-preview and a note opened by a tap.
+glossary, the article in the dark palette, on a 390 × 844 phone a term's
+preview and a note opened by a tap, and the print edition's first page of
+the article (rendered with PDFium).
 """
 
 from __future__ import annotations
@@ -58,7 +59,19 @@ def main() -> None:
         page.goto(base + "glossary.html#cholo")
         page.screenshot(path=str(OUT / "glossary.png"))
         browser.close()
+    print_page(site)
     print(f"screenshots written to {OUT}")
+
+
+def print_page(site: Path) -> None:
+    """The print edition's first page of the article: running head, paragraph numbers, footnotes."""
+    import pypdfium2
+    from pypdf import PdfReader
+
+    book = next(site.glob("*.pdf"))
+    reader = PdfReader(book)
+    first = reader.get_destination_page_number(reader.named_destinations["pg0"])
+    pypdfium2.PdfDocument(book)[first].render(scale=2).to_pil().save(OUT / "pdf-page.png", optimize=True)
 
 
 if __name__ == "__main__":
