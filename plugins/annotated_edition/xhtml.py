@@ -122,7 +122,11 @@ class Chapters:
             tag, keys = element.tag, element.keys()
             if keys:
                 if tag == "a":
-                    self._link(chapter, element, (element.get("class") or "").split())
+                    classes = element.get("class")
+                    if classes and classes != "edition-pnum":  # a paragraph number, the commonest, stays as it is
+                        self._link(chapter, element, classes.split())
+                    elif "href" in keys:
+                        links.append(element)
                 elif tag in ("section", "div", "dl") and "class" in keys:
                     classes = element.get("class").split()
                     if tag == "section" and "edition-notes" in classes:
@@ -220,11 +224,16 @@ class Chapters:
         Unless ``final``, nothing changes if a link goes to a page not read
         yet (its ids are not known): the chapter waits for the end.
         """
-        changes = []
+        changes, ids = [], chapter.ids
         for link in chapter.links:
-            target = self._href(chapter, link.get("href"))
-            if target is _LATER and not final:
-                return False
+            href = link.get("href")
+            if href[:1] == "#" and "%" not in href:  # most links: a paragraph's number, a note's
+                safe = ids.get(href[1:])
+                target = f"#{safe}" if safe else None
+            else:
+                target = self._href(chapter, href)
+                if target is _LATER and not final:
+                    return False
             changes.append((link, target))
         for link, target in changes:
             if isinstance(target, str):
