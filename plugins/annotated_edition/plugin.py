@@ -15,20 +15,28 @@ Hooks, in build order:
   page gets its entries.
 * ``on_page_context``: search (priority 0) indexes the reading text, without
   the edition's apparatus; the full content is restored for the template.
+* ``on_nav``: with ``epub: true``, the navigation ends with a link to the EPUB.
 * ``on_env``: every page has rendered: the rendered definitions and notes
-  fill the pages' placeholders and the glossary; collect its back-links.
+  fill the pages' placeholders and the glossary; collect its back-links;
+  with ``epub: true``, start making the EPUB of the finished pages
+  (:mod:`.epub`): on a worker on the other core while MkDocs writes the
+  pages, or here.
 * ``on_post_page``: back-links into the glossary; each annotated page gets
   the definitions its tooltips show and its citation data.
 * ``on_post_build``: with ``pdf: true``, the print edition (:mod:`.pdf`),
   from the finished pages, before the build lets go of them.
+* ``on_post_build``: first, the worker's EPUB into the site; last, let go of
+  the build's state.
 * ``on_serve``: rebuild when anything under ``annotations/`` changes.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from datetime import datetime, timezone
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,10 +47,11 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Link, Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from . import ablation, collector, pdf, reader
+from . import ablation, background, collector, epub, pdf, reader
 from .edition import Edition, EditionExtension, PageContext, page_context, unlinked_entries
 from .glossary import (PageLinks, entries_in_order, fill_backlinks, fill_entries, glossary_markdown,
                        glossary_sections, heading_clashes)
@@ -58,6 +67,9 @@ ASSETS = ("edition.css", "edition.js")
 ASSET_DIR = "assets/annotated-edition"
 PDF_ENV = "ANNOTATED_EDITION_PDF"
 """`1`: make the print edition in `mkdocs serve` rebuilds too; `0`: never (a placeholder stands in)."""
+EPUB_LINK_TITLE = "EPUB for e-readers"
+EPUB_WORKER_MINIMUM = 2_000_000
+"""Characters of page HTML from which the EPUB is made on a worker (below, a fork costs more than it saves)."""
 
 
 class AnnotatedEditionConfig(base.Config):
@@ -72,6 +84,7 @@ class AnnotatedEditionConfig(base.Config):
     citation_author = c.Optional(c.Type(str))
     pdf = c.Type(bool, default=False)
     pdf_file = c.Type(str, default="edition.pdf")
+    epub = c.Type(bool, default=False)
 
 
 def report(problems: list[Problem]) -> None:
@@ -114,6 +127,10 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         docs = Path(os.path.relpath(config.docs_dir, self.root)).as_posix()
         self._docs_prefix = "" if docs == "." else f"{docs}/"
         self.glossary_page: Page | None = None
+        self.epub_file: File | None = None
+        self._epub_worker: background.Worker | None = None
+        self._epub_job: Callable[[], bytes] | None = None
+        self._nav: Navigation | None = None
         self._glossary_unfinished = ""
         self._definition_blocks: dict[str, str] = {}
         # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
@@ -177,6 +194,14 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         for name in ASSETS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}",
                                         content=package.joinpath(name).read_bytes()))
+        if self.config.epub:  # a file from the start, so that links to it validate; its bytes come in on_env
+            uri = epub.epub_file_name(config.site_name)
+            if (existing := files.get_file_from_path(uri)) is not None:
+                log.warning(f"docs/{uri}:1:1: the EPUB is written to {uri} by the annotated-edition plugin "
+                            "(`epub: true`); remove or rename this file")
+                files.remove(existing)
+            self.epub_file = File.generated(config, uri, content=b"")
+            files.append(self.epub_file)
         return files
 
     def _add_pdf_file(self, files: Files, config: MkDocsConfig) -> None:
@@ -198,7 +223,11 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         files.append(File.generated(config, uri, content=content))
 
     def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
+        """The reading order (print edition, EPUB); with ``epub: true``, the navigation ends with a link to it."""
         self._nav_pages = list(nav.pages)  # the print edition's order
+        self._nav = nav
+        if self.epub_file is not None:
+            nav.items.append(Link(EPUB_LINK_TITLE, self.epub_file.url))
         return nav
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -276,9 +305,16 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         if self.config.pdf:  # the theme's link to the print edition (overrides/partials/copyright.html)
             env.globals["edition_downloads"] = [
                 {"url": self.config.pdf_file, "label": "Print edition (PDF)", "type": "application/pdf"}]
+        self._fill_glossary()
+        if self.epub_file is not None:  # of the finished pages
+            self._start_epub(config, files)
+        return env
+
+    def _fill_glossary(self) -> None:
+        """The glossary page's entries, and each entry's back-links to where the pages link it."""
         glossary = self.glossary_page
         if glossary is None or glossary.content is None:
-            return env
+            return
         backlinks: dict[str, list[PageLinks]] = {}
         for page, context in self.contexts.values():
             href = get_relative_url(page.url, glossary.url)
@@ -291,7 +327,51 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         # without the back-links.
         self._glossary_unfinished = glossary.content
         glossary.content = fill_backlinks(fill_entries(glossary.content, glossary_sections(self.edition)), backlinks)
-        return env
+
+    def _start_epub(self, config: MkDocsConfig, files: Files) -> None:
+        """Make the EPUB of the finished pages: on a worker where worth it, else here.
+
+        A worker (on the other core, while MkDocs writes the pages) leaves
+        the file to on_post_build; made here, MkDocs copies it with the
+        other files.  The bytes are the same either way.
+        """
+        ordered = list(self._nav.pages) if self._nav is not None else []
+        ordered += [f.page for f in files.documentation_pages()
+                    if f.page is not None and f.page not in ordered and not f.inclusion.is_excluded()]
+        pages = [epub.Page(page.title or page.file.src_uri, page.url, page.content or "", page is self.glossary_page)
+                 for page in ordered if page.content is not None]
+        # Only read if neither SOURCE_DATE_EPOCH nor git says when the sources last changed.
+        inputs = itertools.chain([Path(config.config_file_path or ".")], self.annotations_dir.rglob("*.yml"),
+                                 (Path(f.abs_src_path) for f in files.documentation_pages() if f.abs_src_path))
+        language = config.theme.get("language") or str(config.theme.get("locale") or "") or "en"
+        info = epub.BookInfo(
+            title=config.site_name, language=language, modified=epub.source_date(self.root, inputs),
+            author=self.config.citation_author or config.site_author or "",
+            description=config.site_description or "", rights_html=config.copyright or "",
+            site_url=config.site_url or "", identity=config.site_url or config.site_name,
+            entries=len(self.edition.entries))
+
+        def resource(path: str) -> bytes | None:  # an image a page shows
+            file = files.get_file_from_path(path)
+            return file.content_bytes if file is not None and not file.is_documentation_page() else None
+
+        def make() -> bytes:
+            return epub.build_epub(info, pages, resource)
+
+        self._epub_job = make
+        if (not ablation.off("epub-worker") and background.possible()
+                and background.worth_it(sum(len(page.html) for page in pages), EPUB_WORKER_MINIMUM)):
+            self._epub_worker = background.Worker.start(make)
+        if self._epub_worker is None:
+            self.epub_file.content_bytes = make()
+
+    @event_priority(100)
+    def _finish_epub(self, config: MkDocsConfig) -> None:
+        """The worker's EPUB into the site (or, if it failed, one made here), before other plugins see the site."""
+        worker, self._epub_worker = self._epub_worker, None
+        if worker is not None and self.epub_file is not None:
+            done, data = worker.result()
+            Path(self.epub_file.abs_dest_path).write_bytes(data if done else self._epub_job())
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Tooltip definitions and citation data on annotated pages, after search has indexed the content."""
@@ -306,7 +386,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
                                        config.site_name or "")
 
     @event_priority(-100)
-    def on_post_build(self, config: MkDocsConfig) -> None:
+    def _release(self, config: MkDocsConfig) -> None:
         """The site is written: let go of the build's pages, texts and edition.
 
         The next build (`mkdocs serve`) starts afresh in `on_config`; what is
@@ -321,6 +401,9 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.contexts = {}
         self._glossary_unfinished = ""
         self.glossary_page = None
+        self.epub_file = None
+        self._epub_job = None
+        self._nav = None
         self._definition_blocks = {}
         self.extension.edition = None  # the extension stays in the site's configuration
         self.__dict__.pop("edition", None)
@@ -359,6 +442,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         log.info(f"print edition: {self.config.pdf_file}, {result.pages} pages, "
                  f"{time.perf_counter() - started:.1f} s")
 
+    on_post_build = CombinedEvent(_finish_epub, _release)
+
     def _freeze(self) -> None:
         collector.freeze()
         self._freezes += 1
@@ -377,6 +462,10 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         edition = getattr(self, "edition", None)
         if edition is not None:
             edition.cancel()
+        worker = getattr(self, "_epub_worker", None)
+        if worker is not None:
+            worker.stop()
+            self._epub_worker = None
         self._thaw()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:
