@@ -128,3 +128,24 @@ def reading_text(element, skip: tuple[str, ...] = ()) -> str:
         for hidden in element.select(selector):
             hidden.decompose()
     return " ".join(element.get_text().split())
+
+
+def build_the_edition(site: Path) -> Path:
+    """This repository's edition, as `mkdocs build --strict` makes it into ``site``, which must warn of nothing."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = Collect(level=logging.WARNING)
+    logging.getLogger("mkdocs").addHandler(handler)
+    try:
+        build(load_config(str(REPO / "mkdocs.yml"), site_dir=str(site), strict=True))
+    finally:
+        logging.getLogger("mkdocs").removeHandler(handler)
+    assert messages == []
+    return site

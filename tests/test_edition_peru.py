@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 
 from annotated_edition.loader import load_annotations
 from annotated_edition.matcher import Form, FormMatcher
-from editions import REPO, content, reading_text
+from editions import REPO, build_the_edition, content, reading_text
 
 SOURCE = REPO / "source" / "peru-how-do-we-continue.txt"
 SHARED_SOURCE = REPO.parent / "shared" / "source" / "peru-how-do-we-continue.txt"
@@ -29,24 +28,7 @@ def annotations():
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    target = tmp_path_factory.mktemp("edition") / "site"
-    messages: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    handler = Collect(level=logging.WARNING)
-    logging.getLogger("mkdocs").addHandler(handler)
-    try:
-        build(load_config(str(REPO / "mkdocs.yml"), site_dir=str(target), strict=True))
-    finally:
-        logging.getLogger("mkdocs").removeHandler(handler)
-    assert messages == []
-    return target
+    return build_the_edition(tmp_path_factory.mktemp("edition") / "site")
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ import pytest
 from pypdf import PdfReader
 
 from annotated_edition import pdf
-from editions import BASIC_CONFIG, REPO, Edition, content, reading_text
+from editions import BASIC_CONFIG, REPO, Edition, build_the_edition, content, reading_text
 
 pytestmark = pytest.mark.pdf
 
@@ -89,24 +89,7 @@ def dest_page(reader: PdfReader, name: str) -> int:
 @pytest.fixture(scope="module")
 def peru(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The edition as `mkdocs build --strict` makes it (its mkdocs.yml turns `pdf` on)."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    site = tmp_path_factory.mktemp("print") / "site"
-    messages: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
-
-    handler = Collect(level=logging.WARNING)
-    logging.getLogger("mkdocs").addHandler(handler)
-    try:
-        build(load_config(str(REPO / "mkdocs.yml"), site_dir=str(site), strict=True))
-    finally:
-        logging.getLogger("mkdocs").removeHandler(handler)
-    assert messages == []
-    return site
+    return build_the_edition(tmp_path_factory.mktemp("print") / "site")
 
 
 @pytest.fixture(scope="module")
