@@ -53,10 +53,10 @@ from mkdocs.utils import get_relative_url
 
 from . import ablation, background, collector, epub, pdf, reader
 from .edition import Edition, EditionExtension, PageContext, page_context, unlinked_entries
-from .glossary import (PageLinks, entries_in_order, fill_backlinks, fill_entries, glossary_markdown,
+from .glossary import (PageLinks, fill_backlinks, fill_entries, glossary_markdown,
                        glossary_sections, heading_clashes)
 from .loader import AnnotationsLoading, page_paths
-from .markup import format_sources
+from .print_book import print_entries
 from .problems import Problem
 from .render import SnippetRenderer
 from .search import search_html
@@ -414,13 +414,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         in_order = [page for page in self._nav_pages if page.file.src_uri in self.contexts]
         in_order += [page for page, _ in self.contexts.values() if page not in in_order]  # pages not in the nav
         pages = [pdf.PrintPage(page.title or page.file.src_uri, page.url, page.content or "") for page in in_order]
-        definitions = self.edition.definitions
-        entries = [pdf.PrintEntry(entry.id, entry.term, definitions[entry.id].html, entry.lang,
-                                  tuple(zip(entry.forms[1:], entry.form_langs[1:] or (entry.lang,) * len(entry.forms))),
-                                  tuple((key, self.edition.entries[key].term) for key in entry.see_also
-                                        if key in self.edition.entries),
-                                  format_sources(entry.sources))
-                   for entry in entries_in_order(self.edition)]
+        entries = print_entries(self.edition)
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
         date = datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%d") if epoch.isdigit() else None
         book = pdf.PrintEdition(
