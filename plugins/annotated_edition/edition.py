@@ -27,8 +27,9 @@ from .matcher import Form, FormMatcher, form_key
 from .model import Annotations, GlossaryEntry, Note, notes_key
 from .preview import preview
 from .problems import Notice, Problem
+from .readingtext import ReadingSource, TextTarget
 from .render import Rendered, RenderJob, SnippetRenderer
-from .rules import (Placed, RunKey, TermLinker, anchor_passages, flatten_for_quotes, number_paragraphs,
+from .rules import (Link, Placed, RunKey, TermLinker, anchor_passages, flatten_for_quotes, number_paragraphs,
                     passage_marks, run_content)
 
 TREEPROCESSOR_PRIORITY = -10
@@ -49,6 +50,10 @@ class PageContext:
     """Each linked entry's links, entries in first-seen order: the paragraph number of each (or None)."""
     problems: list[Problem] = field(default_factory=list)
     anchored: list[str] = field(default_factory=list)        # note ids in reading order
+    note_targets: dict[str, TextTarget] = field(default_factory=dict)
+    """Each anchored note's passage in the page's reading text (when the edition exports notes)."""
+    term_targets: list[tuple[str, TextTarget]] = field(default_factory=list)
+    """Each term link's entry and words in the reading text, in reading order (when it exports them)."""
 
 
 def page_context(notes: dict[str, list[Note]], paragraph_numbers: bool, path: str, src: str, glossary_href: str,
@@ -106,6 +111,10 @@ class Edition:
         snippets = ([e.definition for e in self.entries.values()] + [n.note for _, n in self._notes]
                     + [e.summary or "" for e in self._summarized])
         self._job = RenderJob(renderer, snippets)
+        self.exports_notes = False
+        """Whether pages record where their notes' passages are in their reading text (:mod:`.readingtext`)."""
+        self.exports_terms = False
+        """Whether pages record where their term links are in their reading text."""
 
     def lang_of(self, entry_id: str, surface: str) -> str | None:
         """The language of an entry's form as it reads in the text (``surface``): its own, else the entry's."""
@@ -149,6 +158,10 @@ class Edition:
         rendered = self._collect()
         summary = rendered.summaries.get(entry_id)
         return summary.html if summary is not None else preview(rendered.definitions[entry_id].html)
+
+    def summary(self, entry_id: str) -> Rendered | None:
+        """The rendered `summary` of an entry, if it has one."""
+        return self._collect().summaries.get(entry_id)
 
     def note_body(self, page: str, note_id: str) -> Rendered:
         """The rendered text of note ``note_id`` on ``page``."""
@@ -254,20 +267,27 @@ def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: S
     page.problems += problems
     anchors: list[Anchor] = []
     marks: dict[RunKey, list[Placed]] = {}
-    if page.notes:  # passages are found on the text as it was converted, before anything is written
+    linking = page.link_terms and edition.matcher.size
+    reading: ReadingSource | None = None  # the reading text's source, for the exported selectors
+    if page.notes or (edition.exports_terms and linking):  # on the text as converted, before anything is written
         flat = flatten_for_quotes(root)
-        anchors, problems = anchor_passages(flat, page.notes, stash)
+        if edition.exports_terms or (edition.exports_notes and page.notes):
+            reading = ReadingSource(flat, stash)
+        anchors, problems = anchor_passages(flat, page.notes, stash) if page.notes else ([], [])
         page.problems += problems
         page.anchored += [anchor.note.id for anchor in anchors]
         marks = passage_marks(flat, anchors)
     style = markup.LinkStyle(page.glossary_href, edition.title_placeholder)
-    if page.link_terms and edition.matcher.size:
+    spots: list[tuple[etree.Element, str, list[Link]]] | None = [] if edition.exports_terms else None
+    if linking:
         linker = TermLinker(edition.matcher.find, edition.link_modes, edition.lang_of, stash, page.occurrences)
         paragraph_of = {id(item.element): item.number for item in numbered}
         for block in list(root):
             linker.start_block(paragraph_of.get(id(block)))
-            _link_terms(linker, block, marks, style)
+            _link_terms(linker, block, marks, style, spots)
             # Top-level tails are whitespace between blocks: nothing to link.
+    if reading is not None:
+        _record_targets(page, reading, anchors if edition.exports_notes else [], spots or [])
     if marks:  # passages in runs never linked (code, headings, links)
         parents = {child: holder for holder in root.iter() for child in holder}
         for (element, attr), placed in marks.items():
@@ -280,8 +300,21 @@ def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: S
             page.src_path, anchor.note.id, number)))
 
 
+def _record_targets(page: PageContext, reading: ReadingSource, anchors: Sequence[Anchor],
+                    spots: Sequence[tuple[etree.Element, str, Sequence[Link]]]) -> None:
+    """Where the page's passages and term links are in its reading text (:mod:`.readingtext`)."""
+    terms: list[tuple[str, tuple[int, int]]] = []
+    for element, attr, links in spots:
+        start = reading.run_start(element, attr)
+        if start is not None:
+            terms += [(link.opening.entry_id, (start + link.start, start + link.end)) for link in links]
+    targets = reading.targets([(anchor.start, anchor.end) for anchor in anchors] + [span for _, span in terms])
+    page.note_targets = {anchor.note.id: target for anchor, target in zip(anchors, targets)}
+    page.term_targets = [(entry_id, target) for (entry_id, _), target in zip(terms, targets[len(anchors):])]
+
+
 def _link_terms(linker: TermLinker, element: etree.Element, marks: dict[RunKey, list[Placed]],
-                style: markup.LinkStyle) -> None:
+                style: markup.LinkStyle, spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
     """Link the forms in ``element``'s runs, in reading order, and write each run with its passages' marks.
 
     What the linker decides depends on what it has seen (a page's first
@@ -291,16 +324,19 @@ def _link_terms(linker: TermLinker, element: etree.Element, marks: dict[RunKey, 
     if linker.skips(element):
         return
     children = list(element)  # before the text's new elements go in
-    _link_run(linker, element, "text", marks, style, None)
+    _link_run(linker, element, "text", marks, style, None, spots)
     for child in children:
-        _link_terms(linker, child, marks, style)
-        _link_run(linker, child, "tail", marks, style, element)
+        _link_terms(linker, child, marks, style, spots)
+        _link_run(linker, child, "tail", marks, style, element, spots)
 
 
 def _link_run(linker: TermLinker, element: etree.Element, attr: str, marks: dict[RunKey, list[Placed]],
-              style: markup.LinkStyle, container: etree.Element | None) -> None:
+              style: markup.LinkStyle, container: etree.Element | None,
+              spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
     text = getattr(element, attr)
     links = linker.links(text) if text else []
+    if spots is not None and links:  # where they are, for the exported term annotations
+        spots.append((element, attr, links))
     placed = marks.pop((element, attr), ()) if marks else ()  # most pages' runs hold no passage
     if links or placed:
         markup.write_run(element, attr, run_content(text or "", placed, links), style, container)

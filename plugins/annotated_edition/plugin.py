@@ -55,6 +55,7 @@ from . import ablation, background, collector, epub, pdf, reader
 from .edition import Edition, EditionExtension, PageContext, page_context, unlinked_entries
 from .glossary import (PageLinks, fill_backlinks, fill_entries, glossary_markdown,
                        glossary_sections, heading_clashes)
+from .interchange import DataExport
 from .loader import AnnotationsLoading, page_paths
 from .print_book import print_entries
 from .problems import Problem
@@ -85,6 +86,8 @@ class AnnotatedEditionConfig(base.Config):
     pdf = c.Type(bool, default=False)
     pdf_file = c.Type(str, default="edition.pdf")
     epub = c.Type(bool, default=False)
+    web_annotations = c.Type(bool, default=True)   # annotations.jsonld and glossary.jsonld (interchange.py)
+    term_annotations = c.Type(bool, default=False)  # term-annotations.jsonld
 
 
 def report(problems: list[Problem]) -> None:
@@ -142,6 +145,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             except pdf.PdfUnavailable as error:
                 raise PluginError(f"annotated-edition: {error}") from None
         self._nav_pages: list[Page] = []
+        self.data = DataExport(self.config.web_annotations, self.config.term_annotations)
         return config
 
     def _pdf_wanted(self) -> bool:
@@ -188,6 +192,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         content = glossary_markdown(self.edition, self.config.glossary_title)
         self.glossary_file = File.generated(config, uri, content=content)
         files.append(self.glossary_file)
+        self.data.on_files(files, config, self.edition)
         if self.config.pdf:
             self._add_pdf_file(files, config)
         package = resources.files("annotated_edition").joinpath("assets")
@@ -306,6 +311,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
             env.globals["edition_downloads"] = [
                 {"url": self.config.pdf_file, "label": "Print edition (PDF)", "type": "application/pdf"}]
         self._fill_glossary()
+        self.data.on_env(config, self.edition, self.contexts.values(), self.glossary_page, self.config.glossary_title)
         if self.epub_file is not None:  # of the finished pages
             self._start_epub(config, files)
         return env
@@ -375,6 +381,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Tooltip definitions and citation data on annotated pages, after search has indexed the content."""
+        output = self.data.head_links(output, page)
         entry = self.contexts.get(page.file.src_uri)
         if entry is None:
             return output
