@@ -417,3 +417,23 @@ def test_the_options_turn_the_files_off(awkward: Edition) -> None:
     assert not result.failed
     assert not list(result.site.glob("*.jsonld"))
     assert 'type="application/ld+json"' not in result.page()
+
+
+def test_a_worker_makes_the_same_files(awkward: Edition, monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotated_edition import background
+
+    if not background.possible():
+        pytest.skip("no second core here, or no fork: the files are always made in the build's process")
+    awkward.write("mkdocs.yml", (awkward.root / "mkdocs.yml").read_text() + "      term_annotations: true\n")
+    started = []
+    start = background.Worker.start
+    monkeypatch.setattr(background.Worker, "start", lambda compute: started.append(compute) or start(compute))
+    made = {}
+    for switch in ("always", "0"):  # a worker however little the work; never
+        monkeypatch.setenv("ANNOTATED_EDITION_BACKGROUND", switch)
+        result = awkward.build()
+        assert not result.failed
+        made[switch] = {path.name: path.read_bytes() for path in result.site.glob("*.jsonld")}
+    assert len(made["0"]) == 3 and all(made["0"].values())
+    assert made["always"] == made["0"]
+    assert any(getattr(compute, "__qualname__", "").startswith("DataExport.") for compute in started)

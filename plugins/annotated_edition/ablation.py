@@ -11,7 +11,7 @@ import os
 
 SWITCH = "ANNOTATED_EDITION_OFF"
 MECHANISMS = ("render-worker", "render-batch", "search-view", "fastjsonschema", "positions-only", "gc-freeze",
-              "loading-worker", "epub-worker")
+              "loading-worker", "epub-worker", "data-worker")
 
 
 def off(mechanism: str) -> bool:

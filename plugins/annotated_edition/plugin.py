@@ -373,7 +373,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
 
     @event_priority(100)
     def _finish_epub(self, config: MkDocsConfig) -> None:
-        """The worker's EPUB into the site (or, if it failed, one made here), before other plugins see the site."""
+        """The workers' EPUB and data files into the site (made here if one failed), before other plugins see it."""
+        self.data.finish(config)
         worker, self._epub_worker = self._epub_worker, None
         if worker is not None and self.epub_file is not None:
             done, data = worker.result()
@@ -463,6 +464,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         edition = getattr(self, "edition", None)
         if edition is not None:
             edition.cancel()
+        if hasattr(self, "data"):
+            self.data.stop()
         worker = getattr(self, "_epub_worker", None)
         if worker is not None:
             worker.stop()
