@@ -362,7 +362,7 @@ def _plain_build(made: Edition) -> Path:
     return made.root / "plain"
 
 
-def test_selectors_hold_across_footnotes_raw_html_lists_and_tables(awkward: Edition) -> None:
+def test_selectors_hold_across_footnotes_raw_html_lists_and_tables(awkward: Edition, no_network: None) -> None:
     config = BASIC_CONFIG.format(theme="mkdocs", link="all", directory_urls="true")
     awkward.write("mkdocs.yml", config.replace("  - attr_list\n", "  - attr_list\n  - tables\n  - abbr\n")
                   + "      term_annotations: true\n")
@@ -437,3 +437,11 @@ def test_a_worker_makes_the_same_files(awkward: Edition, monkeypatch: pytest.Mon
     assert len(made["0"]) == 3 and all(made["0"].values())
     assert made["always"] == made["0"]
     assert any(getattr(compute, "__qualname__", "").startswith("DataExport.") for compute in started)
+
+
+def test_a_page_file_in_the_way_gives_way_with_a_warning(awkward: Edition) -> None:
+    awkward.write("docs/annotations.jsonld", "{}")
+    result = awkward.build(strict=False)
+    assert any(message.startswith("docs/annotations.jsonld:1:1: the annotated-edition plugin writes its data there")
+               for message in result.messages)
+    assert _json(result.site, "annotations.jsonld")["type"] == "AnnotationCollection"
