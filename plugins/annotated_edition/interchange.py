@@ -100,7 +100,7 @@ class DataExport:
             for name, data in make().items():
                 self.files[name].content_bytes = data
 
-    def finish(self, config: MkDocsConfig) -> None:
+    def finish(self) -> None:
         """The worker's files into the site (made here if it failed); MkDocs has written empty ones."""
         worker, self._worker = self._worker, None
         if worker is not None and self._make is not None:

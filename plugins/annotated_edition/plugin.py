@@ -374,7 +374,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     @event_priority(100)
     def _finish_epub(self, config: MkDocsConfig) -> None:
         """The workers' EPUB and data files into the site (made here if one failed), before other plugins see it."""
-        self.data.finish(config)
+        self.data.finish()
         worker, self._epub_worker = self._epub_worker, None
         if worker is not None and self.epub_file is not None:
             done, data = worker.result()
