@@ -10,14 +10,15 @@ that round's plain build.  Each figure is the median over the rounds.
   without search) and on one core (`taskset -c 0`, where the plugin starts
   no worker), what `epub: true` adds to the `link: first` build with search,
   the peak memory against the plain build's, and the time to load 10,000
-  entry files.
+  entry files, and what the data files (`web_annotations`, on by default)
+  add to the `link: first` build with search (`--data`: only that).
 - The ablation table: each performance mechanism switched off on its own
   (`ANNOTATED_EDITION_OFF`, see the plugin's ablation.py), on two cores and
   on one, to show what it buys.
 
 Both are printed and written into README.md between the bench markers.
 
-    python benchmarks/bench.py [--rounds 8] [--ablation | --goals] [--only a,b] [--no-readme]
+    python benchmarks/bench.py [--rounds 8] [--ablation | --goals | --data] [--only a,b] [--no-readme]
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ MEMORY_GOAL = 1.5   # peak memory (maxrss) of the `link: first` build with searc
 EPUB_GOAL = 1.10    # the `link: first` build with search and `epub: true`, against the same build without it
 EPUB_LABEL = "two cores, `link: first`, search, `epub: true`"
 LOAD_GOAL = 1.0     # seconds to load 10,000 entry files
+DATA_GOAL = 1.05    # the `link: first` build with search (data files on, the default), against it without them
+DATA_OFF_LABEL = "two cores, `link: first`, search, `web_annotations: false`"
 
 
 def goals(rounds: int) -> list[str]:
@@ -150,6 +153,7 @@ def goals(rounds: int) -> list[str]:
     variants = [Variant(label, corpus, config(corpus, plugin=mode, search=search), {}, cores)
                 for label, mode, search, cores, _ in GOALS]
     variants.append(Variant(EPUB_LABEL, corpus, config(corpus, plugin="first", search=True, epub=True), {}, 2))
+    variants.append(Variant(DATA_OFF_LABEL, corpus, config(corpus, plugin="first", search=True, data=False), {}, 2))
     runs = alternate(list(plain.values()) + variants, rounds)
     verdict = lambda value, limit: "met" if value <= limit else "**not met**"  # noqa: E731
     lines = [f"| at {GOAL[0]} pages × {GOAL[1]:,} entries | plain build | measured | goal | |",
@@ -164,6 +168,7 @@ def goals(rounds: int) -> list[str]:
     epub_seconds = statistics.median(seconds for seconds, _ in runs[GOALS[0][0]])
     lines.append(f"| {EPUB_LABEL}, against the same build without the EPUB | {epub_seconds:.2f} s (without) | "
                  f"{epub_ratio:.2f}× | ≤ {EPUB_GOAL:.2f}× | {verdict(epub_ratio, EPUB_GOAL)} |")
+    lines.append(data_cost_line(runs))
     peak = statistics.median(memory for _, memory in runs[GOALS[0][0]]) / 1024
     plain_peak = statistics.median(memory for _, memory in runs[plain[(True, 2)].label]) / 1024
     lines.append(f"| peak memory, two cores, `link: first`, search | {plain_peak:.0f} MB | {peak:.0f} MB: "
@@ -172,6 +177,26 @@ def goals(rounds: int) -> list[str]:
     lines.append(f"| loading and validating 10,000 entry files (a fresh process, median of 3) | | {load:.2f} s | "
                  f"< {LOAD_GOAL:.0f} s | {verdict(load, LOAD_GOAL)} |")
     return lines
+
+
+def data_cost_line(runs: dict[str, list[tuple[float, int]]]) -> str:
+    """The goals' row for the data files: the default build against the same build without them."""
+    value = ratio(runs, GOALS[0][0], DATA_OFF_LABEL)
+    seconds = statistics.median(seconds for seconds, _ in runs[DATA_OFF_LABEL])
+    verdict = "met" if value <= DATA_GOAL else "**not met**"
+    return (f"| two cores, `link: first`, search, with the data files (`web_annotations`, the default), against "
+            f"the same build without them | {seconds:.2f} s (without) | {value:.2f}× | ≤ {DATA_GOAL:.2f}× | "
+            f"{verdict} |")
+
+
+def data_cost(rounds: int) -> list[str]:
+    """Only the data files' cost: the default build and the build without them, alternating (``--data``)."""
+    corpus = corpus_for(*GOAL)
+    runs = alternate([Variant(GOALS[0][0], corpus, config(corpus, plugin="first", search=True), {}, 2),
+                      Variant(DATA_OFF_LABEL, corpus, config(corpus, plugin="first", search=True, data=False), {}, 2)],
+                     rounds)
+    ratios = [a / b for (a, _), (b, _) in zip(runs[GOALS[0][0]], runs[DATA_OFF_LABEL])]
+    return [data_cost_line(runs), f"(each round: {', '.join(f'{r:.3f}' for r in ratios)})"]
 
 
 # -- ablation: what each performance mechanism buys -------------------------
@@ -267,9 +292,13 @@ def main() -> None:
     parser.add_argument("--ablation", action="store_true", help="only the ablation table")
     parser.add_argument("--only", help="with --ablation: these mechanisms only (comma-separated)")
     parser.add_argument("--no-readme", action="store_true", help="print only; do not rewrite README.md")
+    parser.add_argument("--data", action="store_true", help="only the data files' cost (printed, not written)")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     compile_plugin()
+    if args.data:
+        print("\n".join(data_cost(args.rounds)))
+        return
     lines = [f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}: {machine()}. Synthetic editions "
              "(seeded; `benchmarks/corpus.py`): pages of 2,000 words, about 5% of them glossary forms, 10 notes a "
              f"page, paragraph numbers on, Material theme. Each figure is the median over {args.rounds} rounds "

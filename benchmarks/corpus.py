@@ -91,8 +91,9 @@ def generate(root: Path, pages: int, entries: int, words_per_page: int = 2000, n
 
 
 def config(corpus: Corpus, *, plugin: str | None, search: bool, abbr_glossary: bool = False,
-           epub: bool = False) -> str:
-    """An mkdocs.yml for ``corpus``: plugin None (plain), "first" or "all"; ``epub`` turns the plugin's on."""
+           epub: bool = False, data: bool = True) -> str:
+    """An mkdocs.yml for ``corpus``: plugin None (plain), "first" or "all"; ``epub`` turns the plugin's on,
+    ``data=False`` its data files (`web_annotations`) off."""
     lines = ["site_name: Bench", "use_directory_urls: false", "theme:", "  name: material", "  font: false",
              "  features: [content.tooltips, content.footnote.tooltips]", "markdown_extensions:",
              "  - toc:", "      permalink: true", "  - footnotes", "  - attr_list"]
@@ -108,5 +109,7 @@ def config(corpus: Corpus, *, plugin: str | None, search: bool, abbr_glossary: b
         plugins += ["  - annotated-edition:", f"      link: {plugin}", "      paragraph_numbers: true"]
         if epub:
             plugins.append("      epub: true")
+        if not data:
+            plugins.append("      web_annotations: false")
     lines += ["plugins:" if plugins else "plugins: []"] + plugins
     return "\n".join(lines) + "\n"
