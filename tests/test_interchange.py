@@ -20,6 +20,8 @@ from urllib.parse import urljoin
 import pytest
 import yaml
 from bs4 import BeautifulSoup, Comment, NavigableString
+from hypothesis import given
+from hypothesis import strategies as st
 from pyld import jsonld
 
 from editions import BASIC_CONFIG, REPO, Edition, content
@@ -445,3 +447,13 @@ def test_a_page_file_in_the_way_gives_way_with_a_warning(awkward: Edition) -> No
     assert any(message.startswith("docs/annotations.jsonld:1:1: the annotated-edition plugin writes its data there")
                for message in result.messages)
     assert _json(result.site, "annotations.jsonld")["type"] == "AnnotationCollection"
+
+
+@given(st.lists(st.sampled_from(["a", "é", "word", "“", " ", "  ", "\n", "\t", "\xa0", "\u2009", "\u3000", "\x00"]),
+                max_size=40))
+def test_folding_is_the_readme_definition(pieces: list[str]) -> None:
+    from annotated_edition.readingtext import fold
+
+    text = "".join(pieces)
+    blocks = (" ".join(block.split()) for block in text.split("\0"))
+    assert fold(text) == "\n".join(block for block in blocks if block)
