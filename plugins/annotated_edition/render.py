@@ -114,6 +114,16 @@ def audit(fragment: str) -> list[str]:
     return auditor.removed
 
 
+def _nothing_removed(rendered: str, clean: str) -> bool:
+    """Whether the sanitizer kept everything, so there is nothing for :func:`audit` to name.
+
+    nh3 changes what it keeps in two ways only: a link gets ``rel``, and a
+    void tag loses its ``/``.  Past those, any difference is a removal, and
+    the (slower) audit names it.
+    """
+    return clean.replace(' rel="noopener noreferrer"', "") == rendered.replace(" />", ">")
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A snippet rendered and sanitized: the HTML, its plain text, what was removed."""
@@ -214,7 +224,8 @@ class SnippetRenderer:
 
     def _finish(self, snippet: str, rendered: str) -> Rendered:
         clean = sanitize(rendered)
-        result = Rendered(clean, plain_text(clean), tuple(audit(rendered)))
+        removed = () if _nothing_removed(rendered, clean) else tuple(audit(rendered))
+        result = Rendered(clean, plain_text(clean), removed)
         self.remember(snippet, result)
         return result
 
