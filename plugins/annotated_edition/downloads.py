@@ -3,7 +3,9 @@
 The books themselves are made by pure modules (:mod:`.print_book` and
 :mod:`.pdf`, :mod:`.xhtml` and :mod:`.epub`); here is only when and from what.
 Each download is a site file from ``on_files`` on, so that MkDocs validates
-the links to it; its bytes come once the pages are finished.
+the links to it; its bytes come once the pages are finished.  Their modules
+(and WeasyPrint, EbookLib, lxml) are imported only by a build that makes
+them: the others do not pay for loading them.
 """
 
 from __future__ import annotations
@@ -22,9 +24,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Link, Navigation
 from mkdocs.structure.pages import Page
 
-from . import ablation, background, epub, pdf
+from . import ablation, background
 from .edition import Edition
-from .print_book import print_entries
 
 log = get_plugin_logger("annotated_edition")
 
@@ -59,6 +60,8 @@ class PrintDownload:
     """The print edition (`pdf: true`): a PDF of the pages in reading order, the glossary and the notes."""
 
     def __init__(self, file_name: str, command: str) -> None:
+        from . import pdf
+
         self.file_name = file_name
         self.made = pdf_wanted(command)  # else a one-page placeholder says why
         if self.made:
@@ -69,6 +72,8 @@ class PrintDownload:
 
     def add_file(self, files: Files, config: MkDocsConfig) -> None:
         """The PDF's place in the site; a build that skips it writes a PDF that says why."""
+        from . import pdf
+
         _replace_site_file(files, self.file_name, "the print edition is written there by the annotated-edition "
                            f"plugin; remove docs/{self.file_name} or set the plugin's `pdf_file` option to another path")
         content = b"" if self.made else pdf.placeholder_pdf([
@@ -86,6 +91,9 @@ class PrintDownload:
         """Lay out the finished pages (in reading order) with WeasyPrint, into the site."""
         if not self.made:
             return
+        from . import pdf
+        from .print_book import print_entries
+
         printed = [pdf.PrintPage(page.title or page.file.src_uri, page.url, page.content or "") for page in pages]
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
         date = datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%d") if epoch.isdigit() else None
@@ -120,6 +128,8 @@ class EpubDownload:
 
     def add_file(self, files: Files, config: MkDocsConfig) -> None:
         """An empty file from the start, so that links to it validate; its bytes come in `start`."""
+        from . import epub
+
         uri = epub.epub_file_name(config.site_name)
         _replace_site_file(files, uri, f"the EPUB is written to {uri} by the annotated-edition plugin "
                            "(`epub: true`); remove or rename this file")
@@ -134,6 +144,8 @@ class EpubDownload:
     def start(self, config: MkDocsConfig, files: Files, pages: Sequence[Page], glossary_page: Page | None,
               author: str, root: Path, annotations_dir: Path, entries: int) -> None:
         """Make the EPUB of the finished pages, given in reading order."""
+        from . import epub
+
         chapters = [epub.Page(page.title or page.file.src_uri, page.url, page.content or "", page is glossary_page)
                     for page in pages if page.content is not None]
         # Only read if neither SOURCE_DATE_EPOCH nor git says when the sources last changed.
