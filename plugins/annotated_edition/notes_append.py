@@ -112,8 +112,15 @@ class _NoteDumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
+_UNICODE_BREAKS = frozenset("\x85\u2028\u2029")
+"""Line breaks that PyYAML's emitter mangles in plain, single-quoted and block styles; double quotes escape them."""
+
+
 def _text_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    if not _UNICODE_BREAKS.isdisjoint(value):
+        style: str | None = '"'
+    else:
+        style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
