@@ -1,4 +1,4 @@
-"""`annotated-edition check [PATH]`: validate an edition without building it.
+"""`annotated-edition check [PATH]`: validate an edition without building it; and `import FILE`.
 
 It reads the edition's ``mkdocs.yml`` for the plugin's options and the
 site's Markdown extensions, loads and validates ``annotations/``, and renders
@@ -9,6 +9,11 @@ time.  An entry linked nowhere is a notice (``note:`` in text, ``::notice``
 under ``--format github``), not a problem.
 
 Exit status: 0 clean (notices or not), 1 on any problem, 2 on a usage error.
+
+``annotated-edition import FILE [--page docs/x.md] [--type context]
+[--dry-run]`` appends notes made in Hypothesis or another W3C Web Annotation
+tool to the notes files (:mod:`.import_command`); it exits 1 when some
+annotation was not imported, 2 on a usage error.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import markdown
 from markdown.treeprocessors import Treeprocessor
 
 from .anchoring import FlatText
+from .cli import _strip_front_matter
 from .edition import TREEPROCESSOR_PRIORITY
 from .import_plan import NewNote, PagePlan, Skipped, page_addresses, page_of
 from .importing import ImportFileError, Incoming, read_annotations
@@ -162,8 +163,6 @@ class _PageRenderer:
 
     def flat_text(self, source: Path) -> tuple[FlatText, list[str]]:
         """The page's text as quotes see it, and its raw-HTML blocks."""
-        from .cli import _strip_front_matter
-
         self.md.reset()
         self.md.convert(_strip_front_matter(source.read_text(encoding="utf-8-sig")))
         assert self.capture.flat is not None

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,7 @@ def read_annotations(path: Path) -> list[Incoming]:
         raise ImportFileError(f"line {error.lineno}, column {error.colno}: not JSON ({error.msg}); give a "
                               "Hypothesis JSON export or a W3C Web Annotation file (.json or .jsonld)") from None
     items = list(_annotation_objects(data))
-    return [_read_one(number, item) for number, item in enumerate(items, start=1)]
+    return [(_read_w3c if _is_w3c(item) else _read_hypothesis)(number, item) for number, item in enumerate(items, 1)]
 
 
 def _types(value: dict[str, Any]) -> set[str]:
@@ -174,12 +174,6 @@ def _is_w3c(item: dict[str, Any]) -> bool:
 
 def _is_hypothesis(item: dict[str, Any]) -> bool:
     return "uri" in item and isinstance(item.get("target"), list)
-
-
-def _read_one(number: int, item: dict[str, Any]) -> Incoming:
-    if _is_w3c(item):
-        return _read_w3c(number, item)
-    return _read_hypothesis(number, item)
 
 
 # -- Hypothesis ------------------------------------------------------------------------
@@ -343,8 +337,6 @@ def _our_note_id(identifier: str | None) -> str | None:
 
 def _with_quote(incoming: Incoming, selectors: list[dict[str, Any]]) -> Incoming:
     """Add the TextQuoteSelector's quote and context, or say what is wrong with the annotation."""
-    from dataclasses import replace
-
     if incoming.page_note:
         return incoming
     quotes = [s for s in selectors if "TextQuoteSelector" in _types(s)]
