@@ -172,9 +172,10 @@ def test_w3c_bodies_type_tags_sources_and_replies(site: Edition, capsys) -> None
 def test_relative_addresses_without_site_url_and_absolute_ones_need_page(edition: Edition, capsys) -> None:
     edition.write("docs/index.md", PAGE)
     status, out = import_json(edition, [w3c("by the river", "One.", source="index.html"),
-                                        w3c("on the hill", "Two.", source="https://example.org/")], capsys=capsys)
+                                        w3c("on the hill", "Two.", source="https://example.org/")],
+                              "--type", "translation", capsys=capsys)
     assert status == 1
-    assert "added note 'by-the-river'" in out
+    assert "added note 'by-the-river' (translation)" in out
     assert ("annotation 2 (“on the hill”): not imported: the edition has no site_url, so the page of "
             "https://example.org/ cannot be told; give it with --page docs/<page>.md") in out
 
@@ -237,6 +238,7 @@ def test_bad_files_get_a_message_not_a_traceback(site: Edition, content: str, me
     assert "Traceback" not in result.stdout + result.stderr
     lines = [line.replace(str(site.root) + "/", "") for line in result.stdout.splitlines()]
     assert any(line.startswith(message) for line in lines), result.stdout
+    assert lines[-1] in ("nothing imported", "0 of 1 annotation imported into 0 notes files")
     assert not (site.root / "annotations/notes/index.yml").exists()
 
 
@@ -351,3 +353,16 @@ def test_round_trip_export_then_import_gives_back_the_notes(tmp_path: Path) -> N
 
     assert sorted(map(kept, imported)) == sorted(map(kept, original))
     assert run("check", str(copy)).returncode == 0
+
+
+@pytest.mark.parametrize("uri, page", [
+    ("https://example.org/peru", "index.md"), ("https://example.org/peru/", "index.md"),
+    ("http://example.org/peru/index.html", "index.md"), ("https://EXAMPLE.org/peru/a/b/?q=1", "a/b.md"),
+    ("https://example.org/peru/a/b.html#note-x", "a/b.md"), ("https://example.org/peru/a/", "a/index.md"),
+    ("index.html", "index.md"), ("./a/b.html", "a/b.md"), ("./", "index.md"),
+    ("https://example.org/other/", None), ("https://example.org/peru/nowhere/", None), ("", None),
+])
+def test_the_page_of_an_address(uri: str, page: str | None) -> None:
+    from annotated_edition.import_plan import page_addresses, page_of
+
+    assert page_of(uri, SITE_URL, page_addresses(["index.md", "a/b.md", "a/index.md"]))[0] == page

@@ -192,6 +192,9 @@ def _import(args: argparse.Namespace) -> int:
     report = run_import(site, Path(args.file), page, args.note_type, args.dry_run)
     for line in report.lines:
         print(line)
+    if report.unreadable:
+        print("nothing imported")
+        return 1
     files = len(report.files)
     done = "would be imported" if args.dry_run else "imported"
     print(f"{report.imported} of {report.total} annotation{'s' if report.total != 1 else ''} {done} "

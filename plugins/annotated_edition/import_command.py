@@ -50,6 +50,7 @@ class Report:
     entries: list[tuple[int, str]] = field(default_factory=list)   # (annotation number, line)
     imported: int = 0
     total: int = 0
+    unreadable: bool = False                # the file itself could not be read
     files: set[str] = field(default_factory=set)
 
     @property
@@ -64,7 +65,7 @@ class Report:
     @property
     def complete(self) -> bool:
         """Every annotation was imported (the exit status is 0)."""
-        return self.imported == self.total
+        return not self.unreadable and self.imported == self.total
 
 
 def run_import(site: Site, file: Path, page: str | None, note_type: str, dry_run: bool) -> Report:
@@ -74,7 +75,7 @@ def run_import(site: Site, file: Path, page: str | None, note_type: str, dry_run
     try:
         incoming = read_annotations(file)
     except ImportFileError as error:
-        report.total = 1  # the file itself is not imported
+        report.unreadable = True
         report.add(None, f"{shown}: {error.message}")
         return report
     report.total = len(incoming)

@@ -74,10 +74,11 @@ def page_of(uri: str | None, site_url: str, addresses: dict[str, str]) -> tuple[
                           "--page docs/<page>.md, or set site_url in mkdocs.yml")
         site = urlsplit(site_url if site_url.endswith("/") else site_url + "/")
         same_host = parts.netloc.lower() == site.netloc.lower() and parts.scheme in ("http", "https", site.scheme)
-        if not same_host or not parts.path.startswith(site.path):
+        path = parts.path if parts.path.endswith("/") or parts.path + "/" != site.path else site.path
+        if not same_host or not path.startswith(site.path):
             return None, (f"it is about another site ({uri}, not under {site_url}); import it with --page "
                           "docs/<page>.md if it annotates a copy of one of the edition's pages")
-        relative = parts.path[len(site.path):]
+        relative = path[len(site.path):]
     else:  # a relative address (an export without site_url): relative to the site's root
         relative = posixpath.normpath("/" + parts.path).lstrip("/") + ("/" if parts.path.endswith("/") else "")
         relative = "" if relative in ("/", ".") else relative
