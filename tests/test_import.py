@@ -366,3 +366,10 @@ def test_the_page_of_an_address(uri: str, page: str | None) -> None:
     from annotated_edition.import_plan import page_addresses, page_of
 
     assert page_of(uri, SITE_URL, page_addresses(["index.md", "a/b.md", "a/index.md"]))[0] == page
+
+
+def test_a_page_that_is_not_utf8_is_reported(site: Edition, capsys) -> None:
+    site.write("docs/index.md", b"# Home\n\nA caf\xe9 by the river.\n")
+    status, out = import_json(site, [w3c("by the river", "One.")], capsys=capsys)
+    assert status == 1
+    assert "not imported: docs/index.md cannot be read as UTF-8 text" in out

@@ -94,8 +94,14 @@ def run_import(site: Site, file: Path, page: str | None, note_type: str, dry_run
     annotations = load_annotations(site.root, site.annotations_dir, set(pages))
     renderer = _PageRenderer(site)
     for target, items in sorted(by_page.items()):
-        flat, raw_html = renderer.flat_text(site.docs_dir / pages[target])
         shown_page = Path(os.path.relpath(site.docs_dir / pages[target], site.root)).as_posix()
+        try:
+            flat, raw_html = renderer.flat_text(site.docs_dir / pages[target])
+        except (OSError, UnicodeDecodeError) as error:
+            for item in items:
+                report.add(item, f"{shown}: {item.label()}: not imported: {shown_page} cannot be read as UTF-8 "
+                                 f"text ({error}); save it as UTF-8 and import again")
+            continue
         plan = PagePlan(shown_page, flat, annotations.notes.get(target, ()), raw_html, note_type)
         decided = [plan.decide(item, file.name) for item in items]
         notes_file = site.annotations_dir / "notes" / (target[: -len(".md")] + ".yml")
