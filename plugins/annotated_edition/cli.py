@@ -1,4 +1,5 @@
-"""`annotated-edition check [PATH]`: validate an edition without building it; and `import FILE`.
+"""`annotated-edition check [PATH]`: validate an edition without building it; `new DIR`: start one;
+`import FILE`: notes from Hypothesis or another Web Annotation tool.
 
 It reads the edition's ``mkdocs.yml`` for the plugin's options and the
 site's Markdown extensions, loads and validates ``annotations/``, and renders
@@ -29,6 +30,7 @@ import markdown
 
 from .edition import Edition, EditionExtension, PageContext, unlinked_entries
 from .loader import load_annotations, page_paths
+from .newedition import DEFAULT_TITLE, NewEdition, NewEditionError, theme_languages
 from .problems import Notice, Problem
 from .render import SnippetRenderer
 
@@ -139,10 +141,17 @@ def main(argv: list[str] | None = None) -> int:
     check_parser.add_argument("--format", choices=("text", "github"), default="text",
                               help="github: ::error and ::notice lines that GitHub shows on a pull request's diff")
     _add_import_parser(commands)
+    new_parser = commands.add_parser("new", help="start a new edition in an empty folder, ready to build")
+    new_parser.add_argument("path", help="the folder to create (it must not exist, or be empty)")
+    new_parser.add_argument("--title", default=DEFAULT_TITLE, help="the edition's title (the site's name)")
+    new_parser.add_argument("--author", default="", help="the author named in citations")
+    new_parser.add_argument("--language", default="en", help="the language of the theme's labels (en, es, pt-BR, …)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return 2 if exit_.code not in (0, None) else 0
+    if args.command == "new":
+        return _new(args)
     try:
         if args.command == "import":
             return _import(args)
@@ -220,6 +229,26 @@ def _page_argument(given: str, root: Path, docs: Path) -> str:
             return key
     raise _UsageError(f"--page {given}: no such page under {os.path.relpath(docs, root)}/; give a page's path "
                       "such as docs/index.md")
+
+
+def _new(args: argparse.Namespace) -> int:
+    """`annotated-edition new`: write the edition, then say how to build it."""
+    made = NewEdition(Path(args.path), title=args.title, author=args.author, language=args.language)
+    try:
+        written = made.write(theme_languages())
+    except NewEditionError as error:
+        print(f"annotated-edition: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"annotated-edition: cannot write the edition in {args.path}: {error.strerror or error}; "
+              "choose a folder you can write to", file=sys.stderr)
+        return 2
+    print(f"A new edition in {made.target}: {len(written)} files ({', '.join(str(p) for p in written[:4])}, …).")
+    print("Next, in that folder:\n"
+          "  python -m pip install -r requirements.txt   # once\n"
+          "  mkdocs build --strict                       # the site, into site/\n"
+          "  annotated-edition check                     # the annotations, against the text")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

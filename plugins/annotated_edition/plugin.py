@@ -2,8 +2,9 @@
 
 Hooks, in build order:
 
-* ``on_config``: add the edition's treeprocessor to the site's Markdown
-  extensions.
+* ``on_config``: first (before other plugins), the package's templates, CSS
+  and iframe-worker shim for Material (:mod:`.material_parts`); then add the
+  edition's treeprocessor to the site's Markdown extensions.
 * ``on_pre_build`` (last): start reading and validating ``annotations/`` (on
   another core where worth it, while MkDocs collects the site's files).
 * ``on_files``: finish reading the annotations, compile the matcher, start
@@ -52,6 +53,7 @@ from .edition import Edition, EditionExtension, PageContext, page_context, unlin
 from .glossary import (PageLinks, fill_backlinks, fill_entries, glossary_markdown,
                        glossary_sections, heading_clashes)
 from .loader import AnnotationsLoading, page_paths
+from .material_parts import MaterialParts
 from .problems import Problem
 from .render import SnippetRenderer
 from .search import search_html
@@ -98,7 +100,13 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         """
         self._command = command
 
-    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+    @event_priority(100)
+    def _add_material_parts(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Before other plugins' `on_config`: the package's templates, CSS and shim for Material (material_parts.py)."""
+        self.material_parts = MaterialParts.configure(config)
+        return config
+
+    def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path or ".").resolve().parent
         self.annotations_dir = (self.root / self.config.annotations).resolve()
         # The configuration and theme live through the build: out of the cyclic collector's sight
@@ -125,6 +133,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
         self._search = not ablation.off("search-view") and any(name.split("/")[-1] == "search" for name in config.plugins)
         return config
+
+    on_config = CombinedEvent(_add_material_parts, _configure)
 
     @event_priority(-100)
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -170,6 +180,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         for name in ASSETS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}",
                                         content=package.joinpath(name).read_bytes()))
+        self.material_parts.add_files(files, config)
         return files
 
     def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
