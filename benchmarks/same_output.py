@@ -11,8 +11,11 @@ The reference's HTML is first brought to the contract's one change since
 text.  Since then, too, a tooltip shows a preview of a long definition: its
 first paragraph, cut at a sentence (issue 15).  A tooltip whose text is the
 start of the reference's counts as the same, and such tooltips are counted.
-The plugin's own script and stylesheet (`assets/annotated-edition/`) are the
-package's files, changed on purpose: they are listed, not compared.
+The plugin's own script and stylesheets (`assets/annotated-edition/`) are the
+package's files, changed on purpose: they are listed, not compared; so is
+what the package has brought to every Material site since (issue 17): the
+link to `material.css`, the search dialog's name, and the blank lines its
+templates leave.
 Exit status 1 if any other file differs.
 
     python benchmarks/same_output.py [--reference 744fca6] [--keep DIR]
@@ -50,6 +53,14 @@ def lang_on_a_span(html: str) -> str:
 # A tooltip's definition: <div class="edition-definition" data-term="…">…</div> (no nested div inside)
 _TOOLTIP = re.compile(r'(<div class="edition-definition" data-term="[^"]*">)(.*?)(</div>)', re.S)
 _TAG = re.compile(r"<[^>]+>")
+_MATERIAL_CSS = re.compile(r'^ *<link rel="stylesheet" href="[^"]*assets/annotated-edition/material\.css">\n', re.M)
+_BLANK_LINES = re.compile(r"^[ \t]*\n", re.M)
+
+
+def without_template_whitespace(html: str) -> str:
+    """A page without what the package's Material parts add: `material.css`, the search dialog's name, blank lines."""
+    html = html.replace('role="dialog" aria-label="Search">', 'role="dialog">')
+    return _BLANK_LINES.sub("", _MATERIAL_CSS.sub("", html))
 
 
 def previews_as_reference(reference: str, current: str) -> tuple[str, int]:
@@ -103,6 +114,9 @@ def differences(reference: Path, current: Path) -> list[str]:
     names |= {p.relative_to(current) for p in current.rglob("*") if p.is_file()}
     for name in sorted(names):
         old, new = reference / name, current / name
+        if name.parts[:2] == ("assets", "annotated-edition") and not old.exists():
+            print(f"  (the package's {name} is new)")
+            continue
         if not old.exists() or not new.exists():
             found.append(f"{name}: only in the {'current' if new.exists() else 'reference'} build")
             continue
@@ -114,7 +128,9 @@ def differences(reference: Path, current: Path) -> list[str]:
         if name.suffix == ".html":
             before_html = lang_on_a_span(before.decode("utf-8"))
             after_html, shortened = previews_as_reference(before_html, after.decode("utf-8"))
-            before, after, previews = before_html.encode("utf-8"), after_html.encode("utf-8"), previews + shortened
+            before, after = (without_template_whitespace(before_html).encode("utf-8"),
+                             without_template_whitespace(after_html).encode("utf-8"))
+            previews += shortened
         if before != after:
             at = next(i for i, (a, b) in enumerate(zip(before, after)) if a != b) if len(before) and len(after) else 0
             found.append(f"{name}: differs at byte {at}: {before[max(0, at - 80):at + 80]!r} → "

@@ -164,6 +164,6 @@ def copy_the_edition(dest: Path, *, site_url: str | None = None) -> Path:
         config = config.replace('site_url: ""', f'site_url: "{site_url}"', 1)
         assert f'site_url: "{site_url}"' in config
     (dest / "mkdocs.yml").write_text(config, encoding="utf-8")
-    for folder in ("docs", "annotations", "overrides"):
+    for folder in ("docs", "annotations"):  # the Material parts come from the package
         shutil.copytree(REPO / folder, dest / folder, ignore=shutil.ignore_patterns("*.png", "*.jpg", "*.pdf"))
     return dest

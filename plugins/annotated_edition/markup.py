@@ -36,25 +36,25 @@ class LinkStyle:
 
     def link(self, opening: LinkOpen) -> str:
         """``<a class="edition-term" data-term href id title>``, and ``<span lang>`` for its text if it has one."""
-        entry_id = opening.entry_id
-        tag = _start_tag("a", {"class": "edition-term", "data-term": entry_id,
-                               "href": f"{self.glossary_href}#{entry_id}",
-                               "id": f"term-{entry_id}-{opening.ordinal}", "title": self.title(entry_id)})
+        entry_id = _escape_attrib_html(opening.entry_id)
+        # Attributes in lexical order, as the serializer writes them.
+        tag = (f'<a class="edition-term" data-term="{entry_id}" href="{_escape_attrib_html(self.glossary_href)}'
+               f'#{entry_id}" id="term-{entry_id}-{opening.ordinal}" '
+               f'title="{_escape_attrib_html(self.title(opening.entry_id))}">')
         # The form's language covers its words, not the link's title.
-        return tag + _start_tag("span", {"lang": opening.lang}) if opening.lang else tag
+        return f'{tag}<span lang="{_escape_attrib_html(opening.lang)}">' if opening.lang else tag
 
 
 def mark(opening: MarkOpen) -> str:
     """The highlight of a note's passage (one per run it covers)."""
-    return _start_tag("mark", {"class": "edition-quote", "data-note": opening.note.id})
+    return f'<mark class="edition-quote" data-note="{_escape_attrib_html(opening.note.id)}">'
 
 
 def reference(ref: Reference) -> str:
     """A note's number after its passage, linking to the note."""
-    return (_start_tag("sup", {"class": "edition-note-ref", "id": f"note-ref-{ref.note.id}"})
-            + _start_tag("a", {"aria-label": f"Editorial note {ref.number}", "class": "footnote-ref",
-                               "href": f"#note-{ref.note.id}"})
-            + f"{ref.number}</a></sup>")
+    note_id = _escape_attrib_html(ref.note.id)
+    return (f'<sup class="edition-note-ref" id="note-ref-{note_id}"><a aria-label="Editorial note {ref.number}" '
+            f'class="footnote-ref" href="#note-{note_id}">{ref.number}</a></sup>')
 
 
 def write_run(element: etree.Element, attr: str, content: Content, style: LinkStyle, stash: HtmlStash) -> None:
@@ -90,12 +90,6 @@ def write_run(element: etree.Element, attr: str, content: Content, style: LinkSt
     if text:
         pieces.append(_escape_cdata(text))
     setattr(element, attr, stash.store("".join(pieces)))
-
-
-def _start_tag(tag: str, attributes: dict[str, str]) -> str:
-    """A start tag as Python-Markdown's serializer writes it: attributes sorted, values escaped."""
-    return "".join([f"<{tag}", *(f' {name}="{_escape_attrib_html(value)}"' for name, value in sorted(attributes.items())),
-                    ">"])
 
 
 def number_paragraph(numbered: Numbered) -> None:
