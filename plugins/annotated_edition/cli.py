@@ -22,6 +22,7 @@ from pathlib import Path
 import markdown
 
 from .edition import Edition, EditionExtension, PageContext, unlinked_entries
+from .guard import without_guard
 from .loader import load_annotations, page_paths
 from .problems import Notice, Problem
 from .render import SnippetRenderer
@@ -52,8 +53,10 @@ def _site_config(config_file: Path) -> tuple[dict[str, object], list[object], di
         defaults.load_dict({})
         defaults.validate()
         options = dict(defaults)
-    extensions = [e for e in config.markdown_extensions if not isinstance(e, EditionExtension)]
-    return options, extensions, dict(config.mdx_configs), str(config.docs_dir)
+    # check renders the pages itself: without the guard, which would stop it (guard.py).
+    extensions, configs = without_guard(
+        (e for e in config.markdown_extensions if not isinstance(e, EditionExtension)), dict(config.mdx_configs))
+    return options, extensions, configs, str(config.docs_dir)
 
 
 def check(path: Path) -> tuple[list[Problem], list[Notice], dict[str, int]]:
