@@ -29,6 +29,7 @@ from typing import Any
 import markdown
 
 from .edition import Edition, EditionExtension, PageContext, unlinked_entries
+from .guard import without_guard
 from .loader import load_annotations, page_paths
 from .newedition import DEFAULT_TITLE, NewEdition, NewEditionError, theme_languages
 from .problems import Notice, Problem
@@ -69,8 +70,10 @@ def _site_parts(config: Any) -> tuple[dict[str, object], list[object], dict[str,
         defaults.load_dict({})
         defaults.validate()
         options = dict(defaults)
-    extensions = [e for e in config.markdown_extensions if not isinstance(e, EditionExtension)]
-    return options, extensions, dict(config.mdx_configs), str(config.docs_dir)
+    # check renders the pages itself: without the guard, which would stop it (guard.py).
+    extensions, configs = without_guard(
+        (e for e in config.markdown_extensions if not isinstance(e, EditionExtension)), dict(config.mdx_configs))
+    return options, extensions, configs, str(config.docs_dir)
 
 
 def _config_file(path: Path) -> Path:

@@ -3,8 +3,9 @@
 Hooks, in build order:
 
 * ``on_config``: first (before other plugins), the package's templates, CSS
-  and iframe-worker shim for Material (:mod:`.material_parts`); then add the
-  edition's treeprocessor to the site's Markdown extensions.
+  and iframe-worker shim for Material (:mod:`.material_parts`); then take
+  the guard out of the site's Markdown extensions (:mod:`.guard`), and add
+  the edition's treeprocessor.
 * ``on_pre_build`` (last): start reading and validating ``annotations/`` (on
   another core where worth it, while MkDocs collects the site's files).
 * ``on_files``: finish reading the annotations, compile the matcher, start
@@ -47,7 +48,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from . import ablation, collector, reader
+from . import ablation, collector, guard, reader
 from .downloads import EpubDownload, PrintDownload
 from .edition import Edition, EditionExtension, PageContext, page_context, unlinked_entries
 from .glossary import (PageLinks, fill_backlinks, fill_entries, glossary_markdown,
@@ -113,6 +114,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         # until it ends (on_post_build, on_build_error).  See collector.py.
         self._freeze()
         self._loading: AnnotationsLoading | None = None  # started in on_pre_build
+        # The plugin is running: the guard, which stops builds without it, goes (guard.py).
+        guard.remove(config.markdown_extensions, config.mdx_configs)
         # Definitions and notes render with the site's extensions, without the edition's own.
         self._renderer = SnippetRenderer(list(config.markdown_extensions), dict(config.mdx_configs))
         self.extension = EditionExtension(None)

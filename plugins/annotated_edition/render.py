@@ -20,6 +20,7 @@ import markdown
 
 from . import ablation
 from . import background as _background
+from .guard import without_guard
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dfn", "div", "dl", "dt", "em", "i",
@@ -170,9 +171,10 @@ class SnippetRenderer:
     """
 
     def __init__(self, extensions: Sequence[Any], extension_configs: dict[str, Any]) -> None:
-        self._extensions, self._extension_configs = list(extensions), extension_configs
+        # Never the guard, which stops any conversion it is part of (guard.py).
+        self._extensions, self._extension_configs = without_guard(extensions, extension_configs)
         self._md = self.new_markdown()
-        self._key = repr((sorted(map(repr, extensions)), sorted(extension_configs.items(), key=repr)))
+        self._key = repr((sorted(map(repr, self._extensions)), sorted(self._extension_configs.items(), key=repr)))
 
     @property
     def extensions(self) -> tuple[list[Any], dict[str, Any]]:
