@@ -98,9 +98,10 @@ def test_this_edition_names_the_guard() -> None:
 
 
 @pytest.fixture(scope="session")
-def zensical(request: pytest.FixtureRequest) -> Path:
+def zensical(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The `zensical` command, from a virtual environment of its own, made once and kept in pytest's cache."""
-    folder = request.config.cache.mkdir("zensical-venv")
+    cache = getattr(request.config, "cache", None)  # none under `-p no:cacheprovider`: then made for this run only
+    folder = cache.mkdir("zensical-venv") if cache is not None else tmp_path_factory.mktemp("zensical-venv")
     python = folder / "bin" / "python"
     installed = subprocess.run([str(python), "-c", "import importlib.metadata as m; print(m.version('zensical'))"],
                                capture_output=True, text=True) if python.exists() else None
