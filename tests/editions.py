@@ -149,3 +149,21 @@ def build_the_edition(site: Path) -> Path:
         logging.getLogger("mkdocs").removeHandler(handler)
     assert messages == []
     return site
+
+
+def copy_the_edition(dest: Path, *, site_url: str | None = None) -> Path:
+    """A copy of this repository's edition (configuration, pages, annotations; no screenshots) in ``dest``.
+
+    ``site_url`` replaces the edition's (empty) one, for tests of addresses under it.
+    """
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    if site_url is not None:
+        config = config.replace('site_url: ""', f'site_url: "{site_url}"', 1)
+        assert f'site_url: "{site_url}"' in config
+    (dest / "mkdocs.yml").write_text(config, encoding="utf-8")
+    for folder in ("docs", "annotations"):  # the Material parts come from the package
+        shutil.copytree(REPO / folder, dest / folder, ignore=shutil.ignore_patterns("*.png", "*.jpg", "*.pdf"))
+    return dest

@@ -8,6 +8,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from markdown.serializers import to_xhtml_string
+from markdown.util import HtmlStash
+
 from annotated_edition import markup
 from annotated_edition.anchoring import AnchorError, closest_passage, find_anchor, flatten
 from annotated_edition.model import Note
@@ -26,15 +29,19 @@ def never(_: etree.Element) -> bool:
     return False
 
 
-def anchor_all(root: etree.Element, notes: list[Note]) -> None:
-    """Anchor ``notes`` in ``root`` and write their marks and references, as the edition does."""
+def anchor_all(root: etree.Element, notes: list[Note]) -> etree.Element:
+    """Anchor ``notes`` in ``root`` and write their marks and references, as the edition does: the tree after."""
     flat = flatten(root, never)
     anchors = sorted((find_anchor(n, flat) for n in notes), key=lambda a: (a.start, -a.end))
-    parents = {child: parent for parent in root.iter() for child in parent}
     style = markup.LinkStyle("glossary.html", lambda entry_id: entry_id)
+    stash = HtmlStash()
     for (element, attr), placed in passage_marks(flat, anchors).items():
-        content = run_content(getattr(element, attr) or "", placed, ())
-        markup.write_run(element, attr, content, style, parents.get(element))
+        markup.write_run(element, attr, run_content(getattr(element, attr) or "", placed, ()), style, stash)
+    # The page as Python-Markdown finishes it: serialized, then the stashed HTML in place of its placeholders.
+    written = to_xhtml_string(root)
+    for index, fragment in enumerate(stash.rawHtmlBlocks):
+        written = written.replace(stash.get_placeholder(index), str(fragment))
+    return etree.fromstring(written)
 
 
 def marked_text(root: etree.Element, note_id: str) -> str:
@@ -67,7 +74,7 @@ def _text_without_refs(element: etree.Element) -> list[str]:
 
 def test_quote_across_inline_markup_gets_one_mark_per_run() -> None:
     root = tree("<p>the <em>heroic</em> deed of our people</p>")
-    anchor_all(root, [note("the heroic deed")])
+    root = anchor_all(root, [note("the heroic deed")])
     marks = list(root.iter("mark"))
     assert [m.text for m in marks] == ["the ", "heroic", " deed"]
     assert marked_text(root, "n1") == "the heroic deed"
@@ -75,20 +82,20 @@ def test_quote_across_inline_markup_gets_one_mark_per_run() -> None:
 
 def test_typographic_equivalence_in_quotes() -> None:
     root = tree("<p>the 93’ Constitution — and “caviar”</p>")
-    anchor_all(root, [note("93' Constitution - and \"caviar\"")])
+    root = anchor_all(root, [note("93' Constitution - and \"caviar\"")])
     assert marked_text(root, "n1") == "93’ Constitution — and “caviar”"
 
 
 def test_reference_follows_the_last_run() -> None:
     root = tree("<p>alpha beta gamma</p>")
-    anchor_all(root, [note("beta")])
+    root = anchor_all(root, [note("beta")])
     assert etree.tostring(root, encoding="unicode") == \
         '<div><p>alpha <mark class="edition-quote" data-note="n1">beta</mark><sup class="edition-note-ref" id="note-ref-n1"><a aria-label="Editorial note 1" class="footnote-ref" href="#note-n1">1</a></sup> gamma</p></div>'
 
 
 def test_reference_goes_after_an_enclosing_link() -> None:
     root = tree('<p>see <a href="#x">the term</a> here</p>')
-    anchor_all(root, [note("see the term")])
+    root = anchor_all(root, [note("see the term")])
     html = etree.tostring(root, encoding="unicode")
     assert ('<a href="#x"><mark class="edition-quote" data-note="n1">the term</mark></a>'
             '<sup class="edition-note-ref" id="note-ref-n1"><a aria-label="Editorial note 1" class="footnote-ref" href="#note-n1">1</a></sup> here') in html
@@ -96,7 +103,7 @@ def test_reference_goes_after_an_enclosing_link() -> None:
 
 def test_nested_notes_nest_their_marks() -> None:
     root = tree("<p>one two three four</p>")
-    anchor_all(root, [note("one two three", "outer"), note("two", "inner")])
+    root = anchor_all(root, [note("one two three", "outer"), note("two", "inner")])
     assert marked_text(root, "outer") == "one two three"
     assert marked_text(root, "inner") == "two"
     assert visible(root) == "one two three four"
@@ -175,6 +182,6 @@ def test_marks_cover_exactly_the_quote_and_text_is_unchanged(words: list[str], c
     flat = flatten(root, never)
     text = flat.normalized.text
     assume(sum(text.startswith(quote, i) for i in range(len(text))) == 1)
-    anchor_all(root, [note(quote)])
+    root = anchor_all(root, [note(quote)])
     assert visible(root) == before
     assert marked_text(root, "n1") == quote

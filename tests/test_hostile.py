@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from bs4 import BeautifulSoup
 
 from editions import Edition
@@ -152,3 +154,22 @@ def test_one_entry_cannot_change_another_through_markdown_definitions(edition: E
     glossary = result.page("glossary/index.html")
     assert "evil.example" not in glossary
     assert "Injected tooltip" not in glossary
+
+
+# -- the audit names everything the sanitizer removes -------------------------------------
+
+HTML_PIECES = st.sampled_from([
+    "<p>", "</p>", "<em>", "</em>", "<a href=\"https://ok.example/\">", "<a href=\"javascript:x\">", "</a>",
+    "<br />", "<br>", "<hr />", "<img src=x>", "<b onclick=\"x\">", "</b>", "<script>", "</script>", "<!-- c -->",
+    " rel=\"noopener noreferrer\"", "<a href=\"https://ok.example/\" rel=\"noopener noreferrer\">", "<p id=\"x\">",
+    "<span lang=\"es\">", "</span>", "text", " />", "&amp;", "&lt;", "\"", "'", ">", "<", "é"])
+
+
+@given(st.lists(HTML_PIECES, max_size=12).map("".join))
+def test_whenever_the_sanitizer_removes_something_the_warning_names_it(fragment: str) -> None:
+    from annotated_edition.render import SnippetRenderer, audit, sanitize
+
+    renderer = SnippetRenderer([], {})
+    rendered = renderer._finish(f"snippet {fragment}", fragment)  # as a build finishes a rendered snippet
+    assert rendered.html == sanitize(fragment)
+    assert rendered.removed == tuple(audit(fragment))  # the shortcut past the audit never hides a removal

@@ -145,15 +145,19 @@ def peru(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def peru_plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same pages built by MkDocs and Material alone."""
     folder = tmp_path_factory.mktemp("peru-plain")
-    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "annotated-edition" in p)]
+    config = _without_the_plugin(yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8")))
     config["docs_dir"] = str(REPO / "docs")
-    config["theme"]["custom_dir"] = str(REPO / "overrides")
-    config["extra_css"] = []
     config["strict"] = False
     (folder / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     _build(folder / "mkdocs.yml", folder / "site")
     return folder / "site"
+
+
+def _without_the_plugin(config: dict[str, Any]) -> dict[str, Any]:
+    """An mkdocs.yml's settings less the plugin and the guard that stops a build without it."""
+    config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "annotated-edition" in p)]
+    config["markdown_extensions"] = [e for e in config["markdown_extensions"] if e != "annotated_edition.guard"]
+    return config
 
 
 def _json(site: Path, name: str) -> dict[str, Any]:
@@ -356,8 +360,7 @@ def awkward(edition: Edition) -> Edition:
 
 def _plain_build(made: Edition) -> Path:
     """The edition's pages built with its configuration less the plugin."""
-    config = yaml.safe_load((made.root / "mkdocs.yml").read_text(encoding="utf-8"))
-    config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "annotated-edition" in p)]
+    config = _without_the_plugin(yaml.safe_load((made.root / "mkdocs.yml").read_text(encoding="utf-8")))
     plain = made.root / "plain.yml"
     plain.write_text(yaml.safe_dump(config), encoding="utf-8")
     _build(plain, made.root / "plain")

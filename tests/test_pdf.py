@@ -324,18 +324,15 @@ def test_a_build_that_skips_the_book_leaves_a_placeholder_that_says_so(edition: 
 
 
 def test_serve_skips_the_book_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from annotated_edition.plugin import PDF_ENV, AnnotatedEditionPlugin
+    from annotated_edition.downloads import PDF_ENV, pdf_wanted
 
-    plugin = AnnotatedEditionPlugin()
     monkeypatch.delenv(PDF_ENV, raising=False)
-    assert plugin._pdf_wanted()
-    plugin.on_startup(command="serve", dirty=False)
-    assert not plugin._pdf_wanted()
+    assert pdf_wanted("build")
+    assert not pdf_wanted("serve")
     monkeypatch.setenv(PDF_ENV, "1")
-    assert plugin._pdf_wanted()
+    assert pdf_wanted("serve")
     monkeypatch.setenv(PDF_ENV, "0")
-    plugin.on_startup(command="build", dirty=False)
-    assert not plugin._pdf_wanted()
+    assert not pdf_wanted("build")
 
 
 def test_without_weasyprint_the_build_says_what_to_install(edition: Edition, monkeypatch: pytest.MonkeyPatch,

@@ -7,6 +7,7 @@ mechanisms: the same site, measured without what each buys
 
 from __future__ import annotations
 
+import functools
 import os
 
 SWITCH = "ANNOTATED_EDITION_OFF"
@@ -16,4 +17,10 @@ MECHANISMS = ("render-worker", "render-batch", "search-view", "fastjsonschema", 
 
 def off(mechanism: str) -> bool:
     """Whether ``mechanism`` (one of :data:`MECHANISMS`) is switched off for this process."""
-    return mechanism in os.environ.get(SWITCH, "").split(",")
+    return mechanism in _switched_off(os.environ.get(SWITCH, ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _switched_off(value: str) -> frozenset[str]:
+    # Asked once per annotation file: the variable's value is split once, not each time.
+    return frozenset(value.split(","))

@@ -224,18 +224,39 @@ def _context(text: str, start: int, end: int, width: int = 30) -> str:
 
 
 def _pick(text: str, start: int, hits: Iterable[int], length: int) -> str:
-    """The shortest `prefix` (else `suffix`) of whole words that picks this hit alone."""
+    """The shortest `prefix` (else `suffix`) of whole words that picks this hit alone, as a hint."""
+    prefix, suffix = distinguishing_context(text, start, hits, length)
+    if prefix:
+        return f'prefix: "{prefix}"'
+    if suffix:
+        return f'suffix: "{suffix}"'
+    return "no prefix or suffix within the paragraph tells it apart: quote a longer passage"
+
+
+def distinguishing_context(text: str, start: int, hits: Iterable[int], length: int) -> tuple[str | None, str | None]:
+    """The shortest ``prefix`` (else ``suffix``) of whole words that picks the hit at ``start`` alone.
+
+    ``text`` is a page's canonical flat text, ``hits`` every offset where the
+    quote (``length`` characters) occurs.  Returns ``(prefix, None)``,
+    ``(None, suffix)``, or ``(None, None)`` when nothing within the
+    paragraph tells this hit apart.
+    """
     others = [h for h in hits if h != start]
     before = text[:start].split(BOUNDARY)[-1].split(" ")
     after = text[start + length:].split(BOUNDARY)[0].split(" ")
     for count in range(1, max(len(before), len(after)) + 1):
         prefix = " ".join(before[-count:]).strip()
         if prefix and not any(_fits(text, h, h + length, prefix, "") for h in others):
-            return f'prefix: "{prefix}"'
+            return prefix, None
         suffix = " ".join(after[:count]).strip()
         if suffix and not any(_fits(text, h, h + length, "", suffix) for h in others):
-            return f'suffix: "{suffix}"'
-    return "no prefix or suffix within the paragraph tells it apart: quote a longer passage"
+            return None, suffix
+    return None, None
+
+
+def occurrences(text: str, quote: str) -> list[int]:
+    """Every offset of ``quote`` in ``text`` (overlapping ones too)."""
+    return _occurrences(text, quote)
 
 
 def _strip_tags(fragment: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import HtmlStash
 
 from . import markup
 from .anchoring import Anchor
@@ -254,11 +255,12 @@ def unlinked_entries(edition: Edition, pages: Iterable[PageContext]) -> list[Not
 
 # -- one page --------------------------------------------------------------------------
 
-def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: Sequence[object]) -> None:
+def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: HtmlStash) -> None:
     """Number a converted page's paragraphs, mark its notes' passages and link its glossary forms.
 
     The rules decide (:mod:`.rules`); markup writes (:mod:`.markup`).
-    ``stash`` is the page's raw-HTML stash.  What the page gains is
+    ``stash`` is the page's raw-HTML stash: the rules read the raw HTML in
+    it, and what markup writes goes in it.  What the page gains is
     recorded in ``page``.
     """
     page.occurrences.clear()  # a page converted again counts its links anew
@@ -272,27 +274,25 @@ def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: S
     if page.notes or (edition.exports_terms and linking):  # on the text as converted, before anything is written
         flat = flatten_for_quotes(root)
         if edition.exports_terms or (edition.exports_notes and page.notes):
-            reading = ReadingSource(flat, stash)
-        anchors, problems = anchor_passages(flat, page.notes, stash) if page.notes else ([], [])
+            reading = ReadingSource(flat, stash.rawHtmlBlocks)
+        anchors, problems = anchor_passages(flat, page.notes, stash.rawHtmlBlocks) if page.notes else ([], [])
         page.problems += problems
         page.anchored += [anchor.note.id for anchor in anchors]
         marks = passage_marks(flat, anchors)
     style = markup.LinkStyle(page.glossary_href, edition.title_placeholder)
     spots: list[tuple[etree.Element, str, list[Link]]] | None = [] if edition.exports_terms else None
     if linking:
-        linker = TermLinker(edition.matcher.find, edition.link_modes, edition.lang_of, stash, page.occurrences)
+        linker = TermLinker(edition.matcher.find, edition.link_modes, edition.lang_of, stash.rawHtmlBlocks,
+                            page.occurrences)
         paragraph_of = {id(item.element): item.number for item in numbered}
         for block in list(root):
             linker.start_block(paragraph_of.get(id(block)))
-            _link_terms(linker, block, marks, style, spots)
+            _link_terms(linker, block, marks, style, stash, spots)
             # Top-level tails are whitespace between blocks: nothing to link.
     if reading is not None:
         _record_targets(page, reading, anchors if edition.exports_notes else [], spots or [])
-    if marks:  # passages in runs never linked (code, headings, links)
-        parents = {child: holder for holder in root.iter() for child in holder}
-        for (element, attr), placed in marks.items():
-            content = run_content(getattr(element, attr) or "", placed, ())
-            markup.write_run(element, attr, content, style, parents.get(element))
+    for (element, attr), placed in marks.items():  # passages in runs never linked (code, headings, links)
+        markup.write_run(element, attr, run_content(getattr(element, attr) or "", placed, ()), style, stash)
     for item in numbered:
         markup.number_paragraph(item)
     if anchors:  # after the last block
@@ -314,7 +314,8 @@ def _record_targets(page: PageContext, reading: ReadingSource, anchors: Sequence
 
 
 def _link_terms(linker: TermLinker, element: etree.Element, marks: dict[RunKey, list[Placed]],
-                style: markup.LinkStyle, spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
+                style: markup.LinkStyle, stash: HtmlStash,
+                spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
     """Link the forms in ``element``'s runs, in reading order, and write each run with its passages' marks.
 
     What the linker decides depends on what it has seen (a page's first
@@ -323,15 +324,14 @@ def _link_terms(linker: TermLinker, element: etree.Element, marks: dict[RunKey, 
     """
     if linker.skips(element):
         return
-    children = list(element)  # before the text's new elements go in
-    _link_run(linker, element, "text", marks, style, None, spots)
-    for child in children:
-        _link_terms(linker, child, marks, style, spots)
-        _link_run(linker, child, "tail", marks, style, element, spots)
+    _link_run(linker, element, "text", marks, style, stash, spots)
+    for child in element:
+        _link_terms(linker, child, marks, style, stash, spots)
+        _link_run(linker, child, "tail", marks, style, stash, spots)
 
 
 def _link_run(linker: TermLinker, element: etree.Element, attr: str, marks: dict[RunKey, list[Placed]],
-              style: markup.LinkStyle, container: etree.Element | None,
+              style: markup.LinkStyle, stash: HtmlStash,
               spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
     text = getattr(element, attr)
     links = linker.links(text) if text else []
@@ -339,7 +339,7 @@ def _link_run(linker: TermLinker, element: etree.Element, attr: str, marks: dict
         spots.append((element, attr, links))
     placed = marks.pop((element, attr), ()) if marks else ()  # most pages' runs hold no passage
     if links or placed:
-        markup.write_run(element, attr, run_content(text or "", placed, links), style, container)
+        markup.write_run(element, attr, run_content(text or "", placed, links), style, stash)
 
 
 class EditionExtension(markdown.Extension):
@@ -373,4 +373,4 @@ class EditionTreeprocessor(Treeprocessor):
         page, edition = self.extension.page, self.extension.edition
         if page is None or edition is None:
             return
-        edit_page(edition, page, root, self.md.htmlStash.rawHtmlBlocks)
+        edit_page(edition, page, root, self.md.htmlStash)

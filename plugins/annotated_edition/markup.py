@@ -1,9 +1,9 @@
-"""What the edition writes: its elements, and its HTML outside the pages' trees.
+"""What the edition writes: its HTML in the pages and outside them.
 
-:func:`write_run` turns a run's content (see :mod:`.rules`) into elements in
-the tree; the other builders make one element each.  The class names and
-attributes are the SPEC's.  Python-Markdown's serializer writes them, with
-the page, after every treeprocessor.
+:func:`write_run` turns a run's content (see :mod:`.rules`) into HTML that
+takes the run's place in the page (through the page's raw-HTML stash); the
+other builders make one element each, which Python-Markdown's serializer
+writes with the page.  The class names and attributes are the SPEC's.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import html
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
 
+from markdown.serializers import _escape_attrib_html, _escape_cdata  # the page's own escaping, to the byte
+from markdown.util import HtmlStash
+
 from .anchoring import Anchor
 from .model import Source
-from .rules import MARK_CLOSE, Content, LinkOpen, MarkOpen, Numbered, Reference
+from .rules import Content, LinkOpen, MarkOpen, Numbered, Reference
 
 NOTE_TYPE_LABELS = {"context": "Context", "translation": "Translation", "correction": "Correction",
                     "citation": "Citation"}
@@ -31,71 +34,62 @@ class LinkStyle:
         self.glossary_href = glossary_href
         self.title = title  # an entry's id -> the link's `title`
 
-    def link(self, opening: LinkOpen) -> etree.Element:
-        """``<a class="edition-term" data-term href id title>``; its text goes in a ``<span lang>`` if it has one."""
-        entry_id = opening.entry_id
-        return etree.Element("a", {"class": "edition-term", "data-term": entry_id,
-                                   "href": f"{self.glossary_href}#{entry_id}",
-                                   "id": f"term-{entry_id}-{opening.ordinal}", "title": self.title(entry_id)})
+    def link(self, opening: LinkOpen) -> str:
+        """``<a class="edition-term" data-term href id title>``, and ``<span lang>`` for its text if it has one."""
+        entry_id = _escape_attrib_html(opening.entry_id)
+        # Attributes in lexical order, as the serializer writes them.
+        tag = (f'<a class="edition-term" data-term="{entry_id}" href="{_escape_attrib_html(self.glossary_href)}'
+               f'#{entry_id}" id="term-{entry_id}-{opening.ordinal}" '
+               f'title="{_escape_attrib_html(self.title(opening.entry_id))}">')
+        # The form's language covers its words, not the link's title.
+        return f'{tag}<span lang="{_escape_attrib_html(opening.lang)}">' if opening.lang else tag
 
 
-def mark(opening: MarkOpen) -> etree.Element:
+def mark(opening: MarkOpen) -> str:
     """The highlight of a note's passage (one per run it covers)."""
-    return etree.Element("mark", {"class": "edition-quote", "data-note": opening.note.id})
+    return f'<mark class="edition-quote" data-note="{_escape_attrib_html(opening.note.id)}">'
 
 
-def reference(ref: Reference) -> etree.Element:
+def reference(ref: Reference) -> str:
     """A note's number after its passage, linking to the note."""
-    sup = etree.Element("sup", {"class": "edition-note-ref", "id": f"note-ref-{ref.note.id}"})
-    link = etree.SubElement(sup, "a", {"aria-label": f"Editorial note {ref.number}", "class": "footnote-ref",
-                                       "href": f"#note-{ref.note.id}"})
-    link.text = str(ref.number)
-    return sup
+    note_id = _escape_attrib_html(ref.note.id)
+    return (f'<sup class="edition-note-ref" id="note-ref-{note_id}"><a aria-label="Editorial note {ref.number}" '
+            f'class="footnote-ref" href="#note-{note_id}">{ref.number}</a></sup>')
 
 
-def write_run(element: etree.Element, attr: str, content: Content, style: LinkStyle,
-              container: etree.Element | None) -> None:
+def write_run(element: etree.Element, attr: str, content: Content, style: LinkStyle, stash: HtmlStash) -> None:
     """Put ``content`` in place of the run ``attr`` (`text` or `tail`) of ``element``.
 
-    A tail's new elements follow ``element`` in its ``container``.
+    The run becomes HTML held in the page's raw-HTML stash, and its text the
+    stash's placeholder: Python-Markdown puts the HTML in after serializing
+    the page, as it does for any raw HTML.  Written as elements, the
+    serializer's pass over them cost more than the rest of the page's edits.
+    The HTML is what the serializer would write for the same elements: text
+    escaped the same way, attributes in lexical order.
     """
-    holder = etree.Element("div")
-    open_elements = [holder]
+    pieces: list[str] = []
+    closing: list[str] = []  # the end tags of what is open, innermost last
+    text = ""  # adjacent text joins before escaping, as in an element's text
     for piece in content:
         if isinstance(piece, str):
-            _append_text(open_elements[-1], piece)
-        elif isinstance(piece, MarkOpen):
-            highlight = mark(piece)
-            open_elements[-1].append(highlight)
-            open_elements.append(highlight)
+            text += piece
+            continue
+        if text:
+            pieces.append(_escape_cdata(text))
+            text = ""
+        if isinstance(piece, MarkOpen):
+            pieces.append(mark(piece))
+            closing.append("</mark>")
         elif isinstance(piece, LinkOpen):
-            link = style.link(piece)
-            open_elements[-1].append(link)
-            open_elements.append(link)
-            if piece.lang:  # the form's language covers its words, not the link's title
-                open_elements.append(etree.SubElement(link, "span", {"lang": piece.lang}))
+            pieces.append(style.link(piece))
+            closing.append("</span></a>" if piece.lang else "</a>")
         elif isinstance(piece, Reference):
-            open_elements[-1].append(reference(piece))
-        else:  # the end of a mark or of a link (and of its span)
-            closed = open_elements.pop()
-            if piece is not MARK_CLOSE and closed.tag == "span":
-                open_elements.pop()
-    if attr == "text":
-        element.text = holder.text
-        element[0:0] = list(holder)
-    else:
-        assert container is not None, "a tail is written in its element's container"
-        element.tail = holder.text
-        at = list(container).index(element) + 1
-        container[at:at] = list(holder)
-
-
-def _append_text(container: etree.Element, text: str) -> None:
-    if len(container):
-        last = container[-1]
-        last.tail = (last.tail or "") + text
-    else:
-        container.text = (container.text or "") + text
+            pieces.append(reference(piece))
+        else:  # the end of a mark or of a link
+            pieces.append(closing.pop())
+    if text:
+        pieces.append(_escape_cdata(text))
+    setattr(element, attr, stash.store("".join(pieces)))
 
 
 def number_paragraph(numbered: Numbered) -> None:

@@ -2,8 +2,10 @@
 
 Hooks, in build order:
 
-* ``on_config``: add the edition's treeprocessor to the site's Markdown
-  extensions.
+* ``on_config``: first (before other plugins), the package's templates, CSS
+  and iframe-worker shim for Material (:mod:`.material_parts`); then take
+  the guard out of the site's Markdown extensions (:mod:`.guard`), and add
+  the edition's treeprocessor.
 * ``on_pre_build`` (last): start reading and validating ``annotations/`` (on
   another core where worth it, while MkDocs collects the site's files).
 * ``on_files``: finish reading the annotations, compile the matcher, start
@@ -23,20 +25,17 @@ Hooks, in build order:
   pages, or here.
 * ``on_post_page``: back-links into the glossary; each annotated page gets
   the definitions its tooltips show and its citation data.
-* ``on_post_build``: with ``pdf: true``, the print edition (:mod:`.pdf`),
-  from the finished pages, before the build lets go of them.
-* ``on_post_build``: first, the worker's EPUB into the site; last, let go of
+* ``on_post_build``: first, the worker's EPUB into the site; last, with
+  ``pdf: true``, the print edition from the finished pages, then let go of
   the build's state.
+
+The downloads (PDF, EPUB) are wired in :mod:`.downloads`.
 * ``on_serve``: rebuild when anything under ``annotations/`` changes.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-import time
-from datetime import datetime, timezone
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,20 +43,19 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
-from mkdocs.structure.nav import Link, Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-from . import ablation, background, collector, epub, pdf, reader
+from . import ablation, collector, guard, reader
+from .downloads import EpubDownload, PrintDownload
 from .edition import Edition, EditionExtension, PageContext, page_context, unlinked_entries
 from .glossary import (PageLinks, fill_backlinks, fill_entries, glossary_markdown,
                        glossary_sections, heading_clashes)
 from .interchange import DataExport
 from .loader import AnnotationsLoading, page_paths
-from .print_book import print_entries
+from .material_parts import MaterialParts
 from .problems import Problem
 from .render import SnippetRenderer
 from .search import search_html
@@ -66,11 +64,6 @@ log = get_plugin_logger("annotated_edition")
 
 ASSETS = ("edition.css", "edition.js")
 ASSET_DIR = "assets/annotated-edition"
-PDF_ENV = "ANNOTATED_EDITION_PDF"
-"""`1`: make the print edition in `mkdocs serve` rebuilds too; `0`: never (a placeholder stands in)."""
-EPUB_LINK_TITLE = "EPUB for e-readers"
-EPUB_WORKER_MINIMUM = 2_000_000
-"""Characters of page HTML from which the EPUB is made on a worker (below, a fork costs more than it saves)."""
 
 
 class AnnotatedEditionConfig(base.Config):
@@ -111,13 +104,21 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         """
         self._command = command
 
-    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+    @event_priority(100)
+    def _add_material_parts(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Before other plugins' `on_config`: the package's templates, CSS and shim for Material (material_parts.py)."""
+        self.material_parts = MaterialParts.configure(config)
+        return config
+
+    def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = Path(config.config_file_path or ".").resolve().parent
         self.annotations_dir = (self.root / self.config.annotations).resolve()
         # The configuration and theme live through the build: out of the cyclic collector's sight
         # until it ends (on_post_build, on_build_error).  See collector.py.
         self._freeze()
         self._loading: AnnotationsLoading | None = None  # started in on_pre_build
+        # The plugin is running: the guard, which stops builds without it, goes (guard.py).
+        guard.remove(config.markdown_extensions, config.mdx_configs)
         # Definitions and notes render with the site's extensions, without the edition's own.
         self._renderer = SnippetRenderer(list(config.markdown_extensions), dict(config.mdx_configs))
         self.extension = EditionExtension(None)
@@ -130,30 +131,17 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         docs = Path(os.path.relpath(config.docs_dir, self.root)).as_posix()
         self._docs_prefix = "" if docs == "." else f"{docs}/"
         self.glossary_page: Page | None = None
-        self.epub_file: File | None = None
-        self._epub_worker: background.Worker | None = None
-        self._epub_job: Callable[[], bytes] | None = None
-        self._nav: Navigation | None = None
+        self._nav_pages: list[Page] = []  # the reading order
+        self.print_edition = PrintDownload(self.config.pdf_file, self._command) if self.config.pdf else None
+        self.epub = EpubDownload() if self.config.epub else None
+        self.data = DataExport(self.config.web_annotations, self.config.term_annotations)
         self._glossary_unfinished = ""
         self._definition_blocks: dict[str, str] = {}
         # Search's view of the pages is made only for a search plugin (`search`, `material/search`).
         self._search = not ablation.off("search-view") and any(name.split("/")[-1] == "search" for name in config.plugins)
-        self._make_pdf = self.config.pdf and self._pdf_wanted()
-        if self._make_pdf:
-            try:
-                pdf.require_weasyprint()  # before the build, not after it
-            except pdf.PdfUnavailable as error:
-                raise PluginError(f"annotated-edition: {error}") from None
-        self._nav_pages: list[Page] = []
-        self.data = DataExport(self.config.web_annotations, self.config.term_annotations)
         return config
 
-    def _pdf_wanted(self) -> bool:
-        """Whether this build makes the print edition: `mkdocs build` does, `serve` only if asked."""
-        wanted = os.environ.get(PDF_ENV, "").strip()
-        if wanted in ("0", "1"):
-            return wanted == "1"
-        return self._command != "serve"
+    on_config = CombinedEvent(_add_material_parts, _configure)
 
     @event_priority(-100)
     def on_pre_build(self, config: MkDocsConfig) -> None:
@@ -193,46 +181,21 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self.glossary_file = File.generated(config, uri, content=content)
         files.append(self.glossary_file)
         self.data.on_files(files, config, self.edition)
-        if self.config.pdf:
-            self._add_pdf_file(files, config)
+        for download in (self.print_edition, self.epub):
+            if download is not None:
+                download.add_file(files, config)
         package = resources.files("annotated_edition").joinpath("assets")
         for name in ASSETS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}",
                                         content=package.joinpath(name).read_bytes()))
-        if self.config.epub:  # a file from the start, so that links to it validate; its bytes come in on_env
-            uri = epub.epub_file_name(config.site_name)
-            if (existing := files.get_file_from_path(uri)) is not None:
-                log.warning(f"docs/{uri}:1:1: the EPUB is written to {uri} by the annotated-edition plugin "
-                            "(`epub: true`); remove or rename this file")
-                files.remove(existing)
-            self.epub_file = File.generated(config, uri, content=b"")
-            files.append(self.epub_file)
+        self.material_parts.add_files(files, config)
         return files
-
-    def _add_pdf_file(self, files: Files, config: MkDocsConfig) -> None:
-        """The PDF is a file of the site from the start, so that MkDocs checks the links to it.
-
-        It is written in `on_post_build`; a build that skips it writes a
-        one-page PDF that says why, so those links still lead somewhere.
-        """
-        uri = self.config.pdf_file
-        existing = files.get_file_from_path(uri)
-        if existing is not None:
-            log.warning(f"docs/{uri}:1:1: the print edition is written there by the annotated-edition plugin; "
-                        f"remove docs/{uri} or set the plugin's `pdf_file` option to another path")
-            files.remove(existing)
-        content = b"" if self._make_pdf else pdf.placeholder_pdf([
-            "The print edition was not made in this build.",
-            f"`mkdocs serve` makes it only with {PDF_ENV}=1 set;", "`mkdocs build` makes it unless "
-            f"{PDF_ENV}=0 is set."])
-        files.append(File.generated(config, uri, content=content))
 
     def on_nav(self, nav: Any, config: MkDocsConfig, files: Files) -> Any:
         """The reading order (print edition, EPUB); with ``epub: true``, the navigation ends with a link to it."""
-        self._nav_pages = list(nav.pages)  # the print edition's order
-        self._nav = nav
-        if self.epub_file is not None:
-            nav.items.append(Link(EPUB_LINK_TITLE, self.epub_file.url))
+        self._nav_pages = list(nav.pages)
+        if self.epub is not None:
+            self.epub.add_nav_link(nav)
         return nav
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -307,14 +270,19 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         for page, _ in self.contexts.values():
             if page.content is not None:
                 page.content = self.edition.finish_html(page.content)
-        if self.config.pdf:  # the theme's link to the print edition (overrides/partials/copyright.html)
-            env.globals["edition_downloads"] = [
-                {"url": self.config.pdf_file, "label": "Print edition (PDF)", "type": "application/pdf"}]
+        if self.print_edition is not None:
+            env.globals["edition_downloads"] = [self.print_edition.template_link()]
         self._fill_glossary()
         self.data.on_env(config, self.edition, self.contexts.values(), self.glossary_page, self.config.glossary_title)
-        if self.epub_file is not None:  # of the finished pages
-            self._start_epub(config, files)
+        if self.epub is not None:  # of the finished pages, in reading order
+            ordered = self._nav_pages + [f.page for f in files.documentation_pages() if f.page is not None
+                                         and f.page not in self._nav_pages and not f.inclusion.is_excluded()]
+            self.epub.start(config, files, ordered, self.glossary_page, self._author(config), self.root,
+                            self.annotations_dir, len(self.edition.entries))
         return env
+
+    def _author(self, config: MkDocsConfig) -> str:
+        return self.config.citation_author or config.site_author or ""
 
     def _fill_glossary(self) -> None:
         """The glossary page's entries, and each entry's back-links to where the pages link it."""
@@ -334,51 +302,12 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._glossary_unfinished = glossary.content
         glossary.content = fill_backlinks(fill_entries(glossary.content, glossary_sections(self.edition)), backlinks)
 
-    def _start_epub(self, config: MkDocsConfig, files: Files) -> None:
-        """Make the EPUB of the finished pages: on a worker where worth it, else here.
-
-        A worker (on the other core, while MkDocs writes the pages) leaves
-        the file to on_post_build; made here, MkDocs copies it with the
-        other files.  The bytes are the same either way.
-        """
-        ordered = list(self._nav.pages) if self._nav is not None else []
-        ordered += [f.page for f in files.documentation_pages()
-                    if f.page is not None and f.page not in ordered and not f.inclusion.is_excluded()]
-        pages = [epub.Page(page.title or page.file.src_uri, page.url, page.content or "", page is self.glossary_page)
-                 for page in ordered if page.content is not None]
-        # Only read if neither SOURCE_DATE_EPOCH nor git says when the sources last changed.
-        inputs = itertools.chain([Path(config.config_file_path or ".")], self.annotations_dir.rglob("*.yml"),
-                                 (Path(f.abs_src_path) for f in files.documentation_pages() if f.abs_src_path))
-        language = config.theme.get("language") or str(config.theme.get("locale") or "") or "en"
-        info = epub.BookInfo(
-            title=config.site_name, language=language, modified=epub.source_date(self.root, inputs),
-            author=self.config.citation_author or config.site_author or "",
-            description=config.site_description or "", rights_html=config.copyright or "",
-            site_url=config.site_url or "", identity=config.site_url or config.site_name,
-            entries=len(self.edition.entries))
-
-        def resource(path: str) -> bytes | None:  # an image a page shows
-            file = files.get_file_from_path(path)
-            return file.content_bytes if file is not None and not file.is_documentation_page() else None
-
-        def make() -> bytes:
-            return epub.build_epub(info, pages, resource)
-
-        self._epub_job = make
-        if (not ablation.off("epub-worker") and background.possible()
-                and background.worth_it(sum(len(page.html) for page in pages), EPUB_WORKER_MINIMUM)):
-            self._epub_worker = background.Worker.start(make)
-        if self._epub_worker is None:
-            self.epub_file.content_bytes = make()
-
     @event_priority(100)
     def _finish_epub(self, config: MkDocsConfig) -> None:
-        """The workers' EPUB and data files into the site (made here if one failed), before other plugins see it."""
+        """The workers' EPUB and data files into the site, before other plugins see the site."""
         self.data.finish()
-        worker, self._epub_worker = self._epub_worker, None
-        if worker is not None and self.epub_file is not None:
-            done, data = worker.result()
-            Path(self.epub_file.abs_dest_path).write_bytes(data if done else self._epub_job())
+        if self.epub is not None:
+            self.epub.finish()
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Tooltip definitions and citation data on annotated pages, after search has indexed the content."""
@@ -390,7 +319,7 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         heading = page.toc.items[0] if page.toc.items and page.toc.items[0].level == 1 else None
         return reader.with_reader_data(output, [self._definition_blocks[entry_id] for entry_id in linked],
                                        heading.title if heading else None, page.title or "",
-                                       self.config.citation_author or config.site_author or "",
+                                       self._author(config),
                                        config.site_name or "")
 
     @event_priority(-100)
@@ -404,45 +333,20 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         the interpreter exits after `mkdocs build`.  The print edition is made
         first, from the finished pages.
         """
-        if getattr(self, "_make_pdf", False) and hasattr(self, "edition"):
-            self._write_pdf(config)
+        if getattr(self, "print_edition", None) is not None and hasattr(self, "edition"):
+            in_order = [page for page in self._nav_pages if page.file.src_uri in self.contexts]
+            in_order += [page for page, _ in self.contexts.values() if page not in in_order]  # not in the nav
+            self.print_edition.write(config, self.edition, in_order, self.glossary_file.url,
+                                     self.config.glossary_title, self._author(config))
         self.contexts = {}
         self._glossary_unfinished = ""
         self.glossary_page = None
-        self.epub_file = None
-        self._epub_job = None
-        self._nav = None
+        self._nav_pages = []
+        self.epub = self.print_edition = None
         self._definition_blocks = {}
         self.extension.edition = None  # the extension stays in the site's configuration
         self.__dict__.pop("edition", None)
         self._thaw()
-
-    def _write_pdf(self, config: MkDocsConfig) -> None:
-        """The print edition: the pages in the order of the navigation, the glossary, the notes."""
-        in_order = [page for page in self._nav_pages if page.file.src_uri in self.contexts]
-        in_order += [page for page, _ in self.contexts.values() if page not in in_order]  # pages not in the nav
-        pages = [pdf.PrintPage(page.title or page.file.src_uri, page.url, page.content or "") for page in in_order]
-        entries = print_entries(self.edition)
-        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-        date = datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%d") if epoch.isdigit() else None
-        book = pdf.PrintEdition(
-            config.site_name, pages, entries, self.glossary_file.url, self.config.glossary_title,
-            str(config.theme.get("language") or config.theme.get("locale") or "en"),
-            self.config.citation_author or config.site_author or "", config.site_description or "",
-            config.copyright or "", date)
-        target = Path(config.site_dir) / self.config.pdf_file
-        started = time.perf_counter()
-        try:
-            result = pdf.write_pdf(book, target, Path(config.site_dir))
-        except pdf.PdfUnavailable as error:
-            raise PluginError(f"annotated-edition: {error}") from None
-        for message in result.messages:
-            log.debug(f"WeasyPrint: {message}")
-        if result.refused:
-            log.warning(f"{self.config.pdf_file}: the print edition is made without network, so it leaves out "
-                        f"{', '.join(sorted(set(result.refused)))}; keep such files under docs/ instead")
-        log.info(f"print edition: {self.config.pdf_file}, {result.pages} pages, "
-                 f"{time.perf_counter() - started:.1f} s")
 
     on_post_build = CombinedEvent(_finish_epub, _release)
 
@@ -464,12 +368,10 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         edition = getattr(self, "edition", None)
         if edition is not None:
             edition.cancel()
+        if getattr(self, "epub", None) is not None:
+            self.epub.stop()
         if hasattr(self, "data"):
             self.data.stop()
-        worker = getattr(self, "_epub_worker", None)
-        if worker is not None:
-            worker.stop()
-            self._epub_worker = None
         self._thaw()
 
     def on_serve(self, server: Any, config: MkDocsConfig, builder: Any) -> Any:

@@ -20,6 +20,7 @@ import markdown
 
 from . import ablation
 from . import background as _background
+from .guard import without_guard
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dfn", "div", "dl", "dt", "em", "i",
@@ -114,6 +115,16 @@ def audit(fragment: str) -> list[str]:
     return auditor.removed
 
 
+def _nothing_removed(rendered: str, clean: str) -> bool:
+    """Whether the sanitizer kept everything, so there is nothing for :func:`audit` to name.
+
+    nh3 changes what it keeps in two ways only: a link gets ``rel``, and a
+    void tag loses its ``/``.  Past those, any difference is a removal, and
+    the (slower) audit names it.
+    """
+    return clean.replace(' rel="noopener noreferrer"', "") == rendered.replace(" />", ">")
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A snippet rendered and sanitized: the HTML, its plain text, what was removed."""
@@ -160,9 +171,10 @@ class SnippetRenderer:
     """
 
     def __init__(self, extensions: Sequence[Any], extension_configs: dict[str, Any]) -> None:
-        self._extensions, self._extension_configs = list(extensions), extension_configs
+        # Never the guard, which stops any conversion it is part of (guard.py).
+        self._extensions, self._extension_configs = without_guard(extensions, extension_configs)
         self._md = self.new_markdown()
-        self._key = repr((sorted(map(repr, extensions)), sorted(extension_configs.items(), key=repr)))
+        self._key = repr((sorted(map(repr, self._extensions)), sorted(self._extension_configs.items(), key=repr)))
 
     @property
     def extensions(self) -> tuple[list[Any], dict[str, Any]]:
@@ -214,7 +226,8 @@ class SnippetRenderer:
 
     def _finish(self, snippet: str, rendered: str) -> Rendered:
         clean = sanitize(rendered)
-        result = Rendered(clean, plain_text(clean), tuple(audit(rendered)))
+        removed = () if _nothing_removed(rendered, clean) else tuple(audit(rendered))
+        result = Rendered(clean, plain_text(clean), removed)
         self.remember(snippet, result)
         return result
 

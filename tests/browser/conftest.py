@@ -1,7 +1,9 @@
 """Browser fixtures: the real edition, built once, served over HTTP and opened from file://.
 
 Chromium is Debian's (`apt-get install chromium`), given to Playwright as
-`executable_path`: Playwright cannot download browsers here.
+`executable_path`: Playwright cannot download browsers here. On GitHub's
+runners ``ANNOTATED_EDITION_CHROMIUM=playwright`` picks Playwright's own
+(chromium.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium import CHROMIUM_ARGS, REPO, chromium_path
+from chromium import REPO, launch_options
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -49,7 +51,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(**launch_options())
         yield launched
         launched.close()
 

@@ -1,6 +1,6 @@
 """Regenerate the README's screenshots: `make screenshots`.
 
-Builds the edition, opens it in Debian's Chromium and saves, under
+Builds the edition, opens it in Chromium (chromium.py says which) and saves, under
 docs/assets/screenshots/: the article with a term tooltip open, the
 glossary, the article in the dark palette, on a 390 × 844 phone a term's
 preview and a note opened by a tap, and the print edition's first page of
@@ -18,7 +18,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
-from chromium import CHROMIUM_ARGS, REPO, chromium_path  # noqa: E402
+from chromium import REPO, launch_options  # noqa: E402
 
 OUT = REPO / "docs" / "assets" / "screenshots"
 
@@ -30,7 +30,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     base = site.as_uri() + "/"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(**launch_options())
         for scheme, name in (("light", "article-tooltip.png"), ("dark", "article-dark.png")):
             page = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
             page.goto(base + "index.html")

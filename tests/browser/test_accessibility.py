@@ -48,6 +48,19 @@ def test_no_axe_violations_with_a_tooltip_open_and_in_clean_reading(browser, ser
     context.close()
 
 
+def test_no_axe_violations_with_the_theme_s_note_tooltip_open(browser, server) -> None:
+    """Keyboard focus on a note number opens Material's footnote tooltip, a dialog: it must have a name."""
+    tab = browser.new_page()
+    tab.goto(server + "index.html")
+    tab.focus("sup.edition-note-ref > a")
+    dialog = tab.locator(".md-tooltip2[role=dialog]").first
+    dialog.wait_for(state="attached")
+    tab.wait_for_timeout(300)  # the theme fills and shows it over a few frames
+    assert dialog.get_attribute("aria-label") == "Editorial note"
+    assert violations(tab) == []
+    tab.close()
+
+
 def test_foreign_terms_carry_lang(browser, server) -> None:
     tab = browser.new_page()
     tab.goto(server + "index.html")

@@ -212,6 +212,23 @@
     window.addEventListener("resize", function () { if (current) { place(current); } });
   }
 
+  /* The theme's footnote tooltip is a dialog (role="dialog") with no name, which screen readers
+   * announce as a bare "dialog" and axe reports (aria-dialog-name): each one gets a name as the
+   * theme adds it. */
+  function setUpThemeDialogNames() {
+    if (!window.MutationObserver) { return; }
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        Array.prototype.forEach.call(change.addedNodes, function (node) {
+          if (node.nodeType === 1 && node.matches(".md-tooltip2[role=dialog]") &&
+              !node.hasAttribute("aria-label") && !node.hasAttribute("aria-labelledby")) {
+            node.setAttribute("aria-label", node.querySelector(".edition-note__type") ? "Editorial note" : "Footnote");
+          }
+        });
+      });
+    }).observe(doc.body, { childList: true, subtree: true });
+  }
+
   /* ------------------------------------------------------------------ */
   /* Clean reading                                                       */
   /* ------------------------------------------------------------------ */
@@ -312,6 +329,7 @@
   setUpTerms();
   setUpNotes();
   setUpPopoverClosing();
+  setUpThemeDialogNames();
   setUpCleanReading();
   setUpCitations();
 })();
