@@ -86,6 +86,8 @@ class Edition:
         handler = Collect(level=logging.WARNING)
         logger = logging.getLogger("mkdocs")
         logger.addHandler(handler)
+        level = logger.level
+        logger.setLevel(logging.NOTSET)  # a command run in-process before (cli.main quiets MkDocs) may have raised it
         failed, error = False, ""
         try:
             config = load_config(str(self.root / "mkdocs.yml"), site_dir=str(site), strict=strict)
@@ -94,6 +96,7 @@ class Edition:
             failed, error = True, str(exc)
         finally:
             logger.removeHandler(handler)
+            logger.setLevel(level)
         prefix = "annotated_edition: "
         messages = [r.getMessage().removeprefix(prefix) for r in records if r.name.startswith(LOGGER)]
         return BuildResult(site, messages, failed, error)
@@ -167,3 +170,20 @@ def copy_the_edition(dest: Path, *, site_url: str | None = None) -> Path:
     for folder in ("docs", "annotations"):  # the Material parts come from the package
         shutil.copytree(REPO / folder, dest / folder, ignore=shutil.ignore_patterns("*.png", "*.jpg", "*.pdf"))
     return dest
+
+
+def build_site(config_file: Path, site: Path) -> Path:
+    """An edition's site as `mkdocs build` makes it into ``site``, without the print edition (it has tests of its own)."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    before = os.environ.get("ANNOTATED_EDITION_PDF")
+    os.environ["ANNOTATED_EDITION_PDF"] = "0"
+    try:
+        build(load_config(str(config_file), site_dir=str(site)))
+    finally:
+        if before is None:
+            del os.environ["ANNOTATED_EDITION_PDF"]
+        else:
+            os.environ["ANNOTATED_EDITION_PDF"] = before
+    return site

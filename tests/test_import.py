@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from editions import REPO, Edition, copy_the_edition
+from editions import REPO, Edition, build_site, copy_the_edition
 
 from annotated_edition.cli import main
 
@@ -282,67 +282,13 @@ def test_any_text_round_trips_through_the_appended_yaml(tmp_path_factory, note: 
 
 # -- round trip: the Peru edition's notes, exported as W3C Web Annotations, imported back -----
 
-# MERGE: once the export (issue 16, part A) is merged, replace `peru_as_web_annotations()` with the
-# `annotations.jsonld` of a build of the Peru edition, and NOTE_TYPE_TERM with the term it uses for the
-# note type (the importer accepts any key whose local name is in importing.NOTE_TYPE_TERMS).
-NOTE_TYPE_TERM = "ed:noteType"
-
-
-def _reading_text(page: Path) -> str:
-    """A page's reading text as the issue describes it: the text a reader sees, blocks apart, no apparatus."""
-    import markdown
-    from bs4 import BeautifulSoup
-
-    html = markdown.markdown(page.read_text(encoding="utf-8"), extensions=["toc", "footnotes", "attr_list", "abbr"],
-                             extension_configs={"toc": {"permalink": True}})
-    soup = BeautifulSoup(html, "html.parser")
-    for hidden in soup.select("a.headerlink, sup[id^=fnref], div.footnote"):
-        hidden.decompose()
-    return "\n\n".join(block.get_text() for block in soup.find_all(recursive=False) if block.get_text().strip())
-
-
-def peru_as_web_annotations() -> dict[str, object]:
-    """The Peru edition's notes as an AnnotationCollection of the shape issue 16 gives the export."""
-    from annotated_edition.loader import load_annotations
-    from annotated_edition.textnorm import canonical, normalize
-
-    notes = load_annotations(REPO, REPO / "annotations", {"index.md", "about.md"}).notes["index.md"]
-    text = _reading_text(REPO / "docs" / "index.md")
-    normalized = normalize(text)
-    items = []
-    for note in notes:
-        hit = normalized.text.find(canonical(note.quote).strip())
-        assert hit >= 0 and normalized.text.find(canonical(note.quote).strip(), hit + 1) < 0, note.quote
-        start = normalized.to_original(hit)
-        end = normalized.to_original(hit + len(canonical(note.quote).strip()))
-        bodies: list[object] = [{"type": "Choice", "items": [
-            {"type": "TextualBody", "value": f"<p>{note.note}</p>", "format": "text/html", "language": "en"},
-            {"type": "TextualBody", "value": note.note, "format": "text/plain", "language": "en"},
-            {"type": "TextualBody", "value": note.note, "format": "text/markdown", "language": "en"}]}]
-        bodies += [{**({"id": s.url} if s.url else {}), "type": "Text", "title": s.title,
-                    **{key: value for key, value in (("creator", s.author), ("publisher", s.publisher),
-                                                     ("date", s.date)) if value}}
-                   for s in note.sources]
-        items.append({
-            "id": f"index.html#note-{note.id}", "type": "Annotation", "motivation": "commenting",
-            NOTE_TYPE_TERM: note.type, "body": bodies,
-            "target": {"source": "index.html", "selector": [
-                {"type": "TextQuoteSelector", "exact": text[start:end], "prefix": text[max(0, start - 32):start],
-                 "suffix": text[end:end + 32]},
-                {"type": "TextPositionSelector", "start": start, "end": end}]}})
-    return {"@context": ["http://www.w3.org/ns/anno.jsonld", {"ed": "https://example.org/ns/edition#"}],
-            "id": "annotations.jsonld", "type": "AnnotationCollection", "total": len(items),
-            "first": {"type": "AnnotationPage", "items": items}}
-
-
 def test_round_trip_export_then_import_gives_back_the_notes(tmp_path: Path) -> None:
     from annotated_edition.loader import load_annotations
     from annotated_edition.textnorm import canonical
 
     copy = copy_the_edition(tmp_path / "peru")
     (copy / "annotations" / "notes" / "index.yml").unlink()  # a copy of the edition with no notes
-    exported = tmp_path / "annotations.jsonld"
-    exported.write_text(json.dumps(peru_as_web_annotations(), ensure_ascii=False), encoding="utf-8")
+    exported = build_site(REPO / "mkdocs.yml", tmp_path / "site") / "annotations.jsonld"  # the edition's own export
     result = run("import", str(exported), "--edition", str(copy))
     assert result.returncode == 0, result.stdout
     original = load_annotations(REPO, REPO / "annotations", {"index.md", "about.md"}).notes["index.md"]

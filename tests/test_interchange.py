@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pyld import jsonld
 
-from editions import BASIC_CONFIG, REPO, Edition, content
+from editions import BASIC_CONFIG, REPO, Edition, build_site, content
 
 # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -119,26 +118,10 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- the Peru edition, with and without the plugin -----------------------------------------------
 
-def _build(config_file: Path, site: Path) -> None:
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-
-    before = os.environ.get("ANNOTATED_EDITION_PDF")
-    os.environ["ANNOTATED_EDITION_PDF"] = "0"  # the print edition has tests of its own
-    try:
-        build(load_config(str(config_file), site_dir=str(site)))
-    finally:
-        if before is None:
-            del os.environ["ANNOTATED_EDITION_PDF"]
-        else:
-            os.environ["ANNOTATED_EDITION_PDF"] = before
-
-
 @pytest.fixture(scope="module")
 def peru(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("peru") / "site"
-    _build(REPO / "mkdocs.yml", site)
-    return site
+    return build_site(REPO / "mkdocs.yml", site)
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +132,7 @@ def peru_plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config["docs_dir"] = str(REPO / "docs")
     config["strict"] = False
     (folder / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    _build(folder / "mkdocs.yml", folder / "site")
-    return folder / "site"
+    return build_site(folder / "mkdocs.yml", folder / "site")
 
 
 def _without_the_plugin(config: dict[str, Any]) -> dict[str, Any]:
@@ -363,8 +345,7 @@ def _plain_build(made: Edition) -> Path:
     config = _without_the_plugin(yaml.safe_load((made.root / "mkdocs.yml").read_text(encoding="utf-8")))
     plain = made.root / "plain.yml"
     plain.write_text(yaml.safe_dump(config), encoding="utf-8")
-    _build(plain, made.root / "plain")
-    return made.root / "plain"
+    return build_site(plain, made.root / "plain")
 
 
 def test_selectors_hold_across_footnotes_raw_html_lists_and_tables(awkward: Edition, no_network: None) -> None:

@@ -248,6 +248,12 @@ def _read_body(body: Any, texts: list[str], tags: list[str], sources: list[dict[
             _read_body({**best, "purpose": body.get("purpose", best.get("purpose"))}, texts, tags, sources)
         return
     value = body.get("value", body.get("rdf:value"))
+    if isinstance(value, str) and _field(body, "dcterms:title", "dc:title"):
+        # A textual body that cites a work (our export writes a source without an address so): a source.
+        cited = _source(body)
+        if cited:
+            sources.append(cited)
+        return
     if isinstance(value, str):
         if "tagging" in purposes:
             tags.append(value)
