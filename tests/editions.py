@@ -87,7 +87,8 @@ class Edition:
         logger = logging.getLogger("mkdocs")
         logger.addHandler(handler)
         level = logger.level
-        logger.setLevel(logging.NOTSET)  # a command run in-process before (cli.main quiets MkDocs) may have raised it
+        if level > logging.WARNING:  # a command run in-process before (cli.main quiets MkDocs) may have raised it
+            logger.setLevel(logging.WARNING)
         failed, error = False, ""
         try:
             config = load_config(str(self.root / "mkdocs.yml"), site_dir=str(site), strict=strict)
