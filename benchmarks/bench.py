@@ -201,16 +201,20 @@ def data_cost(rounds: int) -> list[str]:
 
 # -- ablation: what each performance mechanism buys -------------------------
 
-MECHANISMS: list[tuple[str, str, tuple[int, int], bool]] = [
-    # (switch, what it does, the size it is measured at, with search)
-    ("render-worker", "renders definitions and notes on the other core while the pages convert", GOAL, False),
-    ("gc-freeze", "freezes the build's long-lived objects for the cyclic garbage collector", GOAL, False),
-    ("render-batch", "renders the snippets joined into one Markdown document", GOAL, False),
-    ("search-view", "gives search a lean view of each page (no apparatus, notes as plain text)", GOAL, True),
-    ("loading-worker", "reads annotation files on the other core while MkDocs collects files", LOAD_SIZE, False),
-    ("fastjsonschema", "validates with generated code; jsonschema only explains invalid files", LOAD_SIZE, False),
+MECHANISMS: list[tuple[str, str, tuple[int, int], bool, bool]] = [
+    # (switch, what it does, the size it is measured at, with search, with `epub: true`)
+    ("render-worker", "renders definitions and notes on the other core while the pages convert", GOAL, False, False),
+    ("gc-freeze", "freezes the build's long-lived objects for the cyclic garbage collector", GOAL, False, False),
+    ("render-batch", "renders the snippets joined into one Markdown document", GOAL, False, False),
+    ("search-view", "gives search a lean view of each page (no apparatus, notes as plain text)", GOAL, True, False),
+    ("data-worker", "makes the data files (`annotations.jsonld`, `glossary.jsonld`) on the other core while MkDocs "
+     "writes the pages", GOAL, True, False),
+    ("epub-worker", "makes the EPUB on the other core while MkDocs writes the pages", GOAL, True, True),
+    ("loading-worker", "reads annotation files on the other core while MkDocs collects files", LOAD_SIZE, False, False),
+    ("fastjsonschema", "validates with generated code; jsonschema only explains invalid files", LOAD_SIZE, False,
+     False),
     ("positions-only", "reads an entry's positions only when a message needs them (and keeps its text, not its positions)",
-     LOAD_SIZE, False),
+     LOAD_SIZE, False, False),
 ]
 
 
@@ -226,14 +230,14 @@ def ablation(rounds: int, only: set[str] | None = None) -> list[str]:
     # A switch the plugin does not know would measure the same build twice and call it a mechanism.
     assert {m[0] for m in MECHANISMS} <= set(SWITCHES), "every row needs a switch in ablation.py"
     mechanisms = [m for m in MECHANISMS if only is None or m[0] in only]
-    groups: dict[tuple[tuple[int, int], bool], list[str]] = {}
-    for name, _, size, search in mechanisms:
-        groups.setdefault((size, search), []).append(name)
+    groups: dict[tuple[tuple[int, int], bool, bool], list[str]] = {}
+    for name, _, size, search, epub in mechanisms:
+        groups.setdefault((size, search, epub), []).append(name)
     results: dict[tuple[str, int], tuple[float, float]] = {}
-    for (size, search), names in groups.items():
+    for (size, search, epub), names in groups.items():
         corpus = corpus_for(*size)
         plain_text = config(corpus, plugin=None, search=search)
-        plugin_text = config(corpus, plugin="first", search=search)
+        plugin_text = config(corpus, plugin="first", search=search, epub=epub)
         for cores in (2, 1):
             variants = [Variant("plain", corpus, plain_text, {}, cores), Variant("on", corpus, plugin_text, {}, cores)]
             variants += [Variant(name, corpus, plugin_text, {"ANNOTATED_EDITION_OFF": name}, cores) for name in names]
@@ -241,16 +245,18 @@ def ablation(rounds: int, only: set[str] | None = None) -> list[str]:
             on = ratio(runs, "on", "plain")
             for name in names:
                 results[(name, cores)] = (on, ratio(runs, name, "plain"))
-                print(f"{name} ({cores} cores, {size[0]}x{size[1]}{', search' if search else ''}): on "
+                print(f"{name} ({cores} cores, {size[0]}x{size[1]}{', search' if search else ''}"
+                      f"{', epub' if epub else ''}): on "
                       f"{on:.3f}x, off {results[(name, cores)][1]:.3f}x", flush=True)
     lines = ["| mechanism | measured at | 2 cores: on | off | removal costs | 1 core: on | off | removal costs |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for name, what, size, search in mechanisms:
+    for name, what, size, search, epub in mechanisms:
         cells = []
         for cores in (2, 1):
             on, off = results[(name, cores)]
             cells += [f"{on:.2f}×", f"{off:.2f}×", f"{(off - on) * 100:+.0f}%"]
-        lines.append(f"| `{name}`: {what} | {size[0]} × {size[1]:,}{', search' if search else ''} | "
+        lines.append(f"| `{name}`: {what} | {size[0]} × {size[1]:,}{', search' if search else ''}"
+                     f"{', `epub: true`' if epub else ''} | "
                      + " | ".join(cells) + " |")
     return lines
 

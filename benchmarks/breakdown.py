@@ -55,8 +55,11 @@ def measure(config_file: Path) -> dict[str, float]:
     totals: dict[str, float] = defaultdict(float)
     hooks = ["on_config", "on_pre_build", "on_files", "on_page_markdown", "on_page_content", "on_env", "on_post_page"]
     with contextlib.ExitStack() as stack:
+        from mkdocs.plugins import CombinedEvent
+
         for hook in hooks:
-            stack.enter_context(_timed(AnnotatedEditionPlugin, hook, f"plugin {hook}", totals))
+            if not isinstance(getattr(AnnotatedEditionPlugin, hook), CombinedEvent):  # MkDocs calls its parts
+                stack.enter_context(_timed(AnnotatedEditionPlugin, hook, f"plugin {hook}", totals))
         stack.enter_context(_timed(EditionTreeprocessor, "run", "plugin treeprocessor (per page)", totals))
         stack.enter_context(_timed(Page, "render", "glossary page (Markdown)", totals,
                                    when=lambda page, *a, **k: page.file.src_uri == "glossary.md"))

@@ -126,17 +126,18 @@ class FormMatcher:
         for last, spellings in self._automaton.iter(" " + word_shape(folded) + " "):
             # ``last`` ends the key in the padded shape: minus the key's trailing space and the
             # padding's one character, the spelling ends at ``last - trailing_space``.
-            for spelling in spellings:
-                end = last - spelling.trailing_space
-                start = end - spelling.length
-                if not spelling.all_word and folded[start:end] != spelling.folded:
+            # (Unpacked: this loop runs for every occurrence of every form, and names cost lookups.)
+            for spelled, size, _, trailing_space, mark_at_edge, all_word, forms in spellings:
+                end = last - trailing_space
+                start = end - size
+                if not all_word and folded[start:end] != spelled:
                     continue  # the shape matched, the punctuation did not
                 # The shape settled the edges, unless the spelling or a neighbour has a combining mark
                 # there (not in \w, yet part of a word): only a character from U+0300 on can be one.
-                if (spelling.mark_at_edge or (start and canon[start - 1] >= "\u0300")
+                if (mark_at_edge or (start and canon[start - 1] >= "\u0300")
                         or (end < length and canon[end] >= "\u0300")) and not _edges_ok(canon, start, end):
                     continue
-                for form in spelling.forms:
+                for form in forms:
                     if not form.match_case or canon[start:end] == form.text:
                         candidates.append((start, end, form.entry_id))
                         break
