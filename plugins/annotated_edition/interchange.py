@@ -96,6 +96,7 @@ class DataExport:
         if (not ablation.off("data-worker") and background.possible()
                 and background.worth_it(work + len(edition.entries), WORKER_MINIMUM)):
             self._worker = background.Worker.start(make)
+            log.debug("making the data files on a worker process while the pages are written")
         if self._worker is None:
             for name, data in make().items():
                 self.files[name].content_bytes = data
