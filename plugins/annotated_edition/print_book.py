@@ -24,13 +24,14 @@ import copy
 import html
 import posixpath
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from .glossary import entries_in_order
 from .markup import format_sources
+from .print_tree import as_inline, classes, inner_html, insert_after, parse_fragment, prepend, remove_where, words
 
 if TYPE_CHECKING:
     from .edition import Edition
@@ -42,9 +43,6 @@ ENDNOTE_OVER = 700
 _DROPPED_TAGS = {"script", "style", "noscript", "iframe", "object", "embed", "video", "audio", "form", "button",
                  "template", "link", "meta"}
 _DROPPED_CLASSES = {"headerlink", "edition-note__backref", "footnote-backref", "edition-notes"}
-# A footnote sits inside its paragraph, so its blocks become spans (`pe-b pe-<tag>`, blocks again in CSS).
-_BLOCKS = {"p", "div", "ul", "ol", "li", "blockquote", "dl", "dt", "dd", "pre", "table", "thead", "tbody", "tr",
-           "td", "th", "figure", "figcaption", "section", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address"}
 
 
 @dataclass(frozen=True)
@@ -83,72 +81,6 @@ class PrintEdition:
     description: str = ""
     copyright: str = ""
     date: str | None = None         # YYYY-MM-DD, for the title page and the PDF's metadata
-
-
-# -- trees ------------------------------------------------------------------------------
-
-def _parse(fragment: str) -> etree.Element:
-    """A fragment of HTML as the ``body`` of an element tree (WeasyPrint's own HTML5 parser)."""
-    import tinyhtml5
-
-    return tinyhtml5.parse(f"<!DOCTYPE html><html><body>{fragment}</body></html>",
-                           namespace_html_elements=False).find("body")
-
-
-def _serialize(holder: etree.Element) -> str:
-    """The text and children of ``holder`` as HTML."""
-    return html.escape(holder.text or "", quote=False) + "".join(
-        etree.tostring(child, encoding="unicode", method="html") for child in holder)
-
-
-def _words(element: etree.Element) -> str:
-    """An element's words as a reader sees them, whitespace folded."""
-    return " ".join("".join(element.itertext()).split())
-
-
-def _classes(element: etree.Element) -> set[str]:
-    return set((element.get("class") or "").split())
-
-
-def _remove_where(root: etree.Element, condition: Callable[[etree.Element], bool]) -> None:
-    """Remove every element that meets ``condition``, keeping the text that follows it."""
-    for parent in list(root.iter()):
-        for child in list(parent):
-            if condition(child):
-                if child.tail:
-                    at = list(parent).index(child)
-                    if at:
-                        parent[at - 1].tail = (parent[at - 1].tail or "") + child.tail
-                    else:
-                        parent.text = (parent.text or "") + child.tail
-                parent.remove(child)
-
-
-def _insert_after(parent: etree.Element, element: etree.Element, new: etree.Element) -> None:
-    new.tail, element.tail = element.tail, None
-    parent.insert(list(parent).index(element) + 1, new)
-
-
-def _prepend(target: etree.Element, source: etree.Element) -> None:
-    """Put the content of ``source`` at the start of ``target``."""
-    if len(source):
-        source[-1].tail = (source[-1].tail or "") + (target.text or "")
-        target.text = source.text
-        target[0:0] = list(source)
-    else:
-        target.text = (source.text or "") + (target.text or "")
-
-
-def _as_inline(element: etree.Element) -> etree.Element:
-    """A copy of ``element`` whose block elements are spans, ids dropped."""
-    made = copy.deepcopy(element)
-    for node in made.iter():
-        if isinstance(node.tag, str):
-            node.attrib.pop("id", None)
-            if node.tag in _BLOCKS:
-                node.set("class", f"pe-b pe-{node.tag} {node.get('class') or ''}".strip())
-                node.tag = "span"
-    return made
 
 
 def _counted(target: str) -> str:
@@ -232,7 +164,7 @@ class _Book:
                     del element.attrib["href"]
                     continue
                 element.set("href", target)
-                if target.startswith(("http:", "https:")) and _words(element) != href:  # print the address
+                if target.startswith(("http:", "https:")) and words(element) != href:  # print the address
                     element.set("class", f"{element.get('class') or ''} pe-url".strip())
             elif element.tag == "img" and src and not urlsplit(src).scheme:  # from the site's root
                 element.set("src", quote(posixpath.normpath(posixpath.join(folder, unquote(src)))))
@@ -240,11 +172,11 @@ class _Book:
     def page(self, index: int, page: PrintPage) -> str:
         """One page of the site as a chapter of the book."""
         prefix = f"pg{index}"
-        body = _parse(page.html)
+        body = parse_fragment(page.html)
         notes = self._notes(body)  # read with the page's own ids, relinked in place with the page
         self._relink(body, page.url, prefix)
-        _remove_where(body, lambda e: not isinstance(e.tag, str) or e.tag in _DROPPED_TAGS
-                      or bool(_classes(e) & _DROPPED_CLASSES) or (e.tag == "div" and "footnote" in _classes(e)))
+        remove_where(body, lambda e: not isinstance(e.tag, str) or e.tag in _DROPPED_TAGS
+                      or bool(classes(e) & _DROPPED_CLASSES) or (e.tag == "div" and "footnote" in classes(e)))
         headings = [e for e in body.iter() if e.tag in ("h1", "h2")]
         if not headings or headings[0].tag != "h1":  # every chapter opens with its title
             title = etree.Element("h1")
@@ -253,10 +185,10 @@ class _Book:
             headings.insert(0, title)
         for number, heading in enumerate(headings):
             heading.set("id", heading.get("id") or f"{prefix}-heading-{number}")
-            words = copy.deepcopy(heading)
-            _remove_where(words, lambda e: e.tag == "sup")  # the note numbers
-            heading.set("data-title", _words(words))  # the running head's
-            self.contents.append((int(heading.tag[1]), _words(words), heading.get("id", "")))
+            shown = copy.deepcopy(heading)
+            remove_where(shown, lambda e: e.tag == "sup")  # the note numbers
+            heading.set("data-title", words(shown))  # the running head's
+            self.contents.append((int(heading.tag[1]), words(shown), heading.get("id", "")))
         self._terms(body)
         elements = {e.get("id"): e for e in body.iter() if isinstance(e.tag, str) and e.get("id")}
         parents = {child: parent for parent in body.iter() for child in parent}
@@ -264,7 +196,7 @@ class _Book:
             reference = elements.get(f"{prefix}-{note.ref_id}")
             if reference is not None:
                 self._set_note(note, prefix, page.title, reference, parents[reference])
-        return f'<section class="pe-chapter" id="{prefix}">{_serialize(body)}</section>'
+        return f'<section class="pe-chapter" id="{prefix}">{inner_html(body)}</section>'
 
     @staticmethod
     def _notes(body: etree.Element) -> list[_Note]:
@@ -272,41 +204,41 @@ class _Book:
         notes = []
         for item in body.iter("li"):
             item_id = item.get("id", "")
-            if "edition-note" in _classes(item) and item_id.startswith("note-"):
+            if "edition-note" in classes(item) and item_id.startswith("note-"):
                 holder = item.find("div") if item.find("div") is not None else item
-                parts = {name: next((c for c in holder if name in _classes(c)), None)
+                parts = {name: next((c for c in holder if name in classes(c)), None)
                          for name in ("edition-note__type", "edition-sources")}
-                kept = [c for c in holder if c not in parts.values() and "edition-note__backref" not in _classes(c)]
-                note_type = next((c[len("edition-note--"):] for c in _classes(item) if c.startswith("edition-note--")),
+                kept = [c for c in holder if c not in parts.values() and "edition-note__backref" not in classes(c)]
+                note_type = next((c[len("edition-note--"):] for c in classes(item) if c.startswith("edition-note--")),
                                  "note")
                 label = parts["edition-note__type"]
                 sources = parts["edition-sources"]
                 notes.append(_Note(item_id, f"note-ref-{item_id[5:]}", kept, "editorial", note_type,
-                                   _words(label) if label is not None else "",
+                                   words(label) if label is not None else "",
                                    sources.find("ol") if sources is not None else None))
             elif item_id.startswith("fn:"):
                 notes.append(_Note(item_id, "", list(item), "author"))
         # A note's number is its reference's text; an author's footnote is found by its reference's link.
         references = {e.find("a").get("href", "")[1:]: e for e in body.iter("sup")
-                      if e.find("a") is not None and "footnote-ref" in _classes(e.find("a"))}
+                      if e.find("a") is not None and "footnote-ref" in classes(e.find("a"))}
         for note in notes:
             if note.note_id in references:
                 note.ref_id = note.ref_id or references[note.note_id].get("id", "")
-                note.label = _words(references[note.note_id])
+                note.label = words(references[note.note_id])
         return notes
 
     def _terms(self, body: etree.Element) -> None:
         """Record each entry's first link on the page; the book's first also gives the entry's page ("→12")."""
         parents = {child: parent for parent in body.iter() for child in parent}
         on_page: set[str] = set()
-        for link in [e for e in body.iter("a") if "edition-term" in _classes(e) and e.get("id")]:
+        for link in [e for e in body.iter("a") if "edition-term" in classes(e) and e.get("id")]:
             entry_id, href = link.get("data-term", ""), link.get("href", "")
             if entry_id in on_page or not href.startswith("#"):
                 continue
             on_page.add(entry_id)
             self.occurrences.setdefault(entry_id, []).append(link.get("id", ""))
             if len(self.occurrences[entry_id]) == 1:  # after the link: its underline would run under the number
-                _insert_after(parents[link], link, etree.Element(
+                insert_after(parents[link], link, etree.Element(
                     "a", {"class": "pe-glossref", "href": href, "style": _counted(href[1:])}))
 
     def _set_note(self, note: _Note, prefix: str, page_title: str, reference: etree.Element,
@@ -321,17 +253,17 @@ class _Book:
                    f'Sources</p>{etree.tostring(note.sources, encoding="unicode", method="html")}</div>')
         back = f'<p class="pe-note-head">{head}{_page_link(reference.get("id", ""))}</p>'
         footnote = etree.Element("span", {"class": f"pe-fn pe-fn--{note.kind} pe-fn--{note.type}"})
-        if len(" ".join(filter(None, (note.type_label, _words(holder))))) > ENDNOTE_OVER:
+        if len(" ".join(filter(None, (note.type_label, words(holder))))) > ENDNOTE_OVER:
             footnote.set("id", f"{prefix}-{note.note_id}-pointer")
-            _prepend(footnote, _parse(f'<span>{head}Set among the endnotes for its length: '
+            prepend(footnote, parse_fragment(f'<span>{head}Set among the endnotes for its length: '
                                       f'{_page_link(f"{prefix}-{note.note_id}")}.</span>').find("span"))
             self.endnotes.append((page_title, f'<div class="pe-endnote" id="{prefix}-{note.note_id}">{back}'
-                                              f'{_serialize(holder)}{sources}</div>'))
+                                              f'{inner_html(holder)}{sources}</div>'))
         else:
             footnote.set("id", f"{prefix}-{note.note_id}")
-            blocks = [_as_inline(block) for block in holder]
-            first = blocks[0] if blocks and "pe-b" in _classes(blocks[0]) else footnote
-            _prepend(first, _parse(f"<span>{head}</span>").find("span"))  # run in with the first paragraph
+            blocks = [as_inline(block) for block in holder]
+            first = blocks[0] if blocks and "pe-b" in classes(blocks[0]) else footnote
+            prepend(first, parse_fragment(f"<span>{head}</span>").find("span"))  # run in with the first paragraph
             footnote.extend(blocks)
             if sources:
                 target = f"{prefix}-{note.note_id}-sources"
@@ -340,7 +272,7 @@ class _Book:
                 etree.SubElement(more, "a", {"class": "pe-pageref", "href": f"#{target}", "style": _counted(target)})
                 self.note_sources.append((page_title, f'<div class="pe-source-item" id="{target}">{back}'
                                                       f'{sources}</div>'))
-        _insert_after(parent, reference, footnote)
+        insert_after(parent, reference, footnote)
 
     def _entry(self, entry: PrintEntry) -> str:
         """One glossary entry, its headword run into its definition, as in a dictionary.
@@ -348,13 +280,13 @@ class _Book:
         Not a heading kept with the next lines by ``break-after: avoid``: the
         fewer boxes WeasyPrint moves back and forth, the steadier the layout.
         """
-        definition = _parse(entry.definition_html)
+        definition = parse_fragment(entry.definition_html)
         self._relink(definition, self.edition.glossary_url, "gl")
         if not (len(definition) and definition[0].tag == "p" and not (definition.text or "").strip()):
             definition.insert(0, etree.Element("p"))  # a definition that opens with a list, say
-        _prepend(definition[0], _parse(f'<span><dfn id="gl-{entry.id}"{_lang(entry.lang)}>'
+        prepend(definition[0], parse_fragment(f'<span><dfn id="gl-{entry.id}"{_lang(entry.lang)}>'
                                        f'{html.escape(entry.term)}</dfn> </span>').find("span"))
-        parts = [f'<div class="pe-entry">{_serialize(definition)}']
+        parts = [f'<div class="pe-entry">{inner_html(definition)}']
         if entry.forms:
             forms = ", ".join(f"<span{_lang(lang)}>{html.escape(form)}</span>" for form, lang in entry.forms)
             parts.append(f'<p class="pe-entry__forms">Also in the text as: {forms}</p>')
