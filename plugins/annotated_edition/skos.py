@@ -7,22 +7,16 @@ read the file.  Nothing here imports MkDocs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from .model import GlossaryEntry, Source
-from .webannotation import date_value
+from .webannotation import date_value, shipped_context
 
 
-@cache
 def glossary_context() -> dict[str, Any]:
-    """The glossary's JSON-LD context (``contexts/glossary.jsonld``), as it is written inline."""
-    text = resources.files("annotated_edition").joinpath("contexts", "glossary.jsonld").read_text(encoding="utf-8")
-    context: dict[str, Any] = json.loads(text)["@context"]
-    return context
+    """The glossary's JSON-LD context (``contexts/glossary.jsonld``)."""
+    return shipped_context("glossary.jsonld")
 
 
 @dataclass(frozen=True)

@@ -34,11 +34,16 @@ TERM_MOTIVATION = "identifying"
 
 
 @cache
-def edition_context() -> dict[str, Any]:
-    """The edition's extra JSON-LD context (``contexts/edition.jsonld``), as it is written inline."""
-    text = resources.files("annotated_edition").joinpath("contexts", "edition.jsonld").read_text(encoding="utf-8")
+def shipped_context(name: str) -> dict[str, Any]:
+    """A JSON-LD context the package ships (``contexts/<name>``), as the data files write it inline."""
+    text = resources.files("annotated_edition").joinpath("contexts", name).read_text(encoding="utf-8")
     context: dict[str, Any] = json.loads(text)["@context"]
     return context
+
+
+def edition_context() -> dict[str, Any]:
+    """The edition's extra JSON-LD context (``contexts/edition.jsonld``)."""
+    return shipped_context("edition.jsonld")
 
 
 @dataclass(frozen=True)
