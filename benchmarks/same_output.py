@@ -15,7 +15,8 @@ The plugin's own script and stylesheets (`assets/annotated-edition/`) are the
 package's files, changed on purpose: they are listed, not compared; so is
 what the package has brought to every Material site since (issue 17): the
 link to `material.css`, the search dialog's name, and the blank lines its
-templates leave.
+templates leave; and the data files every build now writes (issue 16),
+`*.jsonld` at the site's root, and the pages' links to them.
 Exit status 1 if any other file differs.
 
     python benchmarks/same_output.py [--reference 744fca6] [--keep DIR]
@@ -55,12 +56,16 @@ _TOOLTIP = re.compile(r'(<div class="edition-definition" data-term="[^"]*">)(.*?
 _TAG = re.compile(r"<[^>]+>")
 _MATERIAL_CSS = re.compile(r'^ *<link rel="stylesheet" href="[^"]*assets/annotated-edition/material\.css">\n', re.M)
 _BLANK_LINES = re.compile(r"^[ \t]*\n", re.M)
+_DATA_LINK = re.compile(r'<link rel="alternate" type="application/ld\+json" [^>]*>')
 
 
 def without_template_whitespace(html: str) -> str:
-    """A page without what the package's Material parts add: `material.css`, the search dialog's name, blank lines."""
+    """A page without what later issues add to every page.
+
+    That is: the link to `material.css`, the search dialog's name, the links to the data files, blank lines.
+    """
     html = html.replace('role="dialog" aria-label="Search">', 'role="dialog">')
-    return _BLANK_LINES.sub("", _MATERIAL_CSS.sub("", html))
+    return _BLANK_LINES.sub("", _MATERIAL_CSS.sub("", _DATA_LINK.sub("", html)))
 
 
 def previews_as_reference(reference: str, current: str) -> tuple[str, int]:
@@ -116,6 +121,9 @@ def differences(reference: Path, current: Path) -> list[str]:
         old, new = reference / name, current / name
         if name.parts[:2] == ("assets", "annotated-edition") and not old.exists():
             print(f"  (the package's {name} is new)")
+            continue
+        if len(name.parts) == 1 and name.suffix == ".jsonld" and not old.exists():
+            print(f"  ({name}: a data file, new with issue 16)")
             continue
         if not old.exists() or not new.exists():
             found.append(f"{name}: only in the {'current' if new.exists() else 'reference'} build")

@@ -38,12 +38,13 @@ plugins:
 
 @dataclass
 class BuildResult:
-    """What a build left: its log lines from the plugin, and the site folder."""
+    """What a build left: its log lines from the plugin (and every record MkDocs logged), and the site folder."""
 
     site: Path
     messages: list[str]
     failed: bool
     error: str = ""
+    records: list[logging.LogRecord] = field(default_factory=list)
 
     def page(self, path: str = "index.html") -> str:
         return (self.site / path).read_text(encoding="utf-8")
@@ -71,7 +72,8 @@ class Edition:
     def notes(self, page: str, text: str) -> Path:
         return self.write(f"annotations/notes/{page}.yml", text)
 
-    def build(self, strict: bool = True) -> BuildResult:
+    def build(self, strict: bool = True, level: int = logging.WARNING) -> BuildResult:
+        """Build in this process; log records from ``level`` up are collected (messages: the plugin's)."""
         from mkdocs.commands.build import build
         from mkdocs.config import load_config
         from mkdocs.exceptions import Abort, BuildError
@@ -83,12 +85,12 @@ class Edition:
             def emit(self, record: logging.LogRecord) -> None:
                 records.append(record)
 
-        handler = Collect(level=logging.WARNING)
+        handler = Collect(level=level)
         logger = logging.getLogger("mkdocs")
         logger.addHandler(handler)
-        level = logger.level
-        if level > logging.WARNING:  # a command run in-process before (cli.main quiets MkDocs) may have raised it
-            logger.setLevel(logging.WARNING)
+        before = logger.level
+        # Let records from `level` through (a command run in-process before, cli.main, may have quieted MkDocs).
+        logger.setLevel(min(logger.getEffectiveLevel(), level))
         failed, error = False, ""
         try:
             config = load_config(str(self.root / "mkdocs.yml"), site_dir=str(site), strict=strict)
@@ -97,10 +99,10 @@ class Edition:
             failed, error = True, str(exc)
         finally:
             logger.removeHandler(handler)
-            logger.setLevel(level)
+            logger.setLevel(before)
         prefix = "annotated_edition: "
         messages = [r.getMessage().removeprefix(prefix) for r in records if r.name.startswith(LOGGER)]
-        return BuildResult(site, messages, failed, error)
+        return BuildResult(site, messages, failed, error, records)
 
     def check(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "annotated_edition", "check", str(self.root), *args],

@@ -136,24 +136,9 @@ def test_entry_linked_nowhere_is_a_notice_not_a_problem(edition: Edition) -> Non
     assert github.stdout.splitlines()[0].startswith(
         "::notice file=annotations/glossary/huaico.yml,line=1,col=7::the entry 'huaico' is linked nowhere")
 
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Collect(level=logging.INFO)
-    logger = logging.getLogger("mkdocs")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        built = edition.build(strict=True)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    built = edition.build(strict=True, level=logging.INFO)
     assert not built.failed, built.error
-    notices = [r for r in records if "linked nowhere" in r.getMessage()]
+    notices = [r for r in built.records if "linked nowhere" in r.getMessage()]
     assert [r.levelno for r in notices] == [logging.INFO]
     assert "annotations/glossary/huaico.yml:1:7" in notices[0].getMessage()
 

@@ -76,7 +76,7 @@ def run_import(site: Site, file: Path, page: str | None, note_type: str, dry_run
         incoming = read_annotations(file)
     except ImportFileError as error:
         report.unreadable = True
-        report.add(None, f"{shown}: {error.message}")
+        report.add(None, f"{shown}: {error}")
         return report
     report.total = len(incoming)
     pages = page_paths(site.docs_dir)
@@ -133,8 +133,8 @@ def _write(site: Site, notes_file: Path, decided: Sequence[NewNote | Skipped], d
     try:
         _, text, lines = appended_text(notes_file, [NewItem(n.fields, n.provenance) for n in new], site.root)
     except CannotAppend as error:
-        report.add(new[0].incoming, f"{where}:{error.message}" if error.message[:1].isdigit()
-                   else f"{where}: {error.message}")
+        message = str(error)
+        report.add(new[0].incoming, f"{where}:{message}" if message[:1].isdigit() else f"{where}: {message}")
         for note in new:
             report.add(note.incoming, f"{shown}: {note.incoming.label()}: not imported: {where} cannot be "
                                       "appended to")

@@ -48,11 +48,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff
 
 
 class ImportFileError(Exception):
-    """The file cannot be imported at all; ``message`` says what is wrong and how to fix it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    """The file cannot be imported at all; its text says what is wrong and how to fix it."""
 
 
 @dataclass(frozen=True)

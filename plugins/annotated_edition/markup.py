@@ -33,12 +33,13 @@ class LinkStyle:
     def __init__(self, glossary_href: str, title: Callable[[str], str]) -> None:
         self.glossary_href = glossary_href
         self.title = title  # an entry's id -> the link's `title`
+        self._href = _escape_attrib_html(glossary_href)  # once a page, not once a link
 
     def link(self, opening: LinkOpen) -> str:
         """``<a class="edition-term" data-term href id title>``, and ``<span lang>`` for its text if it has one."""
         entry_id = _escape_attrib_html(opening.entry_id)
         # Attributes in lexical order, as the serializer writes them.
-        tag = (f'<a class="edition-term" data-term="{entry_id}" href="{_escape_attrib_html(self.glossary_href)}'
+        tag = (f'<a class="edition-term" data-term="{entry_id}" href="{self._href}'
                f'#{entry_id}" id="term-{entry_id}-{opening.ordinal}" '
                f'title="{_escape_attrib_html(self.title(opening.entry_id))}">')
         # The form's language covers its words, not the link's title.

@@ -24,11 +24,7 @@ SCHEMA = Path(__file__).resolve().parent / "schemas" / "notes.schema.json"
 
 
 class CannotAppend(Exception):
-    """The file cannot take new notes without being rewritten; ``message`` says why and what to do."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    """The file cannot take new notes without being rewritten; its text says why and what to do."""
 
 
 @dataclass(frozen=True)
