@@ -15,12 +15,11 @@ MECHANISMS = ("render-worker", "render-batch", "search-view", "fastjsonschema", 
               "loading-worker", "epub-worker", "data-worker")
 
 
+@functools.cache
 def off(mechanism: str) -> bool:
-    """Whether ``mechanism`` (one of :data:`MECHANISMS`) is switched off for this process."""
-    return mechanism in _switched_off(os.environ.get(SWITCH, ""))
+    """Whether ``mechanism`` (one of :data:`MECHANISMS`) is switched off for this process.
 
-
-@functools.lru_cache(maxsize=8)
-def _switched_off(value: str) -> frozenset[str]:
-    # Asked once per annotation file: the variable's value is split once, not each time.
-    return frozenset(value.split(","))
+    Read once per process (the benchmark starts a process per build): some
+    mechanisms are asked about once per annotation file.
+    """
+    return mechanism in os.environ.get(SWITCH, "").split(",")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from .anchoring import BLOCK_TAGS, BOUNDARY, PLACEHOLDER, FlatText
+from .textnorm import WHITESPACE
 
 CONTEXT = 32
 """Characters of reading text a quote selector gives before and after its passage, at most."""
@@ -36,8 +37,11 @@ HIDDEN_CLASSES = frozenset({"headerlink", "footnote-backref"})
 
 _MARKER = "\x01"  # a point to locate; never a character of the reading text (replaced where a page has one)
 _AFTER_BOUNDARY = re.compile(f"{BOUNDARY}[ {BOUNDARY}]*")
-_OTHER_WHITESPACE = tuple(c for c in map(chr, range(0x110000)) if c.isspace() and c != " ")
-"""Every character `str.isspace` calls whitespace, but the space: the README's definition of whitespace."""
+_OTHER_WHITESPACE = tuple(c for c in WHITESPACE if c.isspace() and c != " ")
+"""Every character `str.isspace` calls whitespace, but the space: the README's definition of whitespace.
+
+(Taken from the list in :mod:`.textnorm`, which a test checks, rather than from all of Unicode at
+every start: that took 56 ms.)"""
 # Python-Markdown's own placeholders that stay in the text until its postprocessors run: a footnote's
 # no-break space and back-link text, and the "&" of an obfuscated e-mail address's character references.
 _MARKDOWN_PLACEHOLDER = re.compile("\x02(qq3936677670287331zz|zz1337820767766393qq|amp)\x03(#?[0-9A-Za-z]{1,8};)?")

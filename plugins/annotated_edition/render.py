@@ -52,12 +52,12 @@ _DEFINITION = re.compile(r"^ {0,3}\*?\[[^\]]+\]:", re.M)  # [ref]: url, *[abbr]:
 _URL_NOISE = re.compile(r"[\t\n\r]|^[\x00-\x20]+")
 
 
-def sanitize(fragment: str) -> str:
-    """Return ``fragment`` with only allow-listed tags, attributes and URLs."""
+@functools.cache
+def _cleaner() -> Any:
+    """nh3's sanitizer for the allow-list, built once: building it took four fifths of each call's time."""
     import nh3  # imported when first needed: the worker renders, this process seldom does
 
-    return nh3.clean(
-        fragment,
+    return nh3.Cleaner(
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
@@ -65,6 +65,11 @@ def sanitize(fragment: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+def sanitize(fragment: str) -> str:
+    """Return ``fragment`` with only allow-listed tags, attributes and URLs."""
+    return _cleaner().clean(fragment)
 
 
 def _tag_problems(tag: str, attributes: Iterable[tuple[str, str | None]]) -> list[str]:
