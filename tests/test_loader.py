@@ -399,7 +399,6 @@ def _load_alone(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple:
     with monkeypatch.context() as patch:
         patch.setenv(background.SWITCH, "0")
         alone = _summary(load_annotations(root, root / "annotations", NOTES_PAGES))
-    loader._FILE_CACHE.clear()
     return alone
 
 
@@ -431,7 +430,6 @@ def test_loading_shared_with_a_worker_gives_what_loading_alone_gives(tmp_path: P
     job = loading._job
     assert job is not None and job.worker_seconds is not None   # the worker answered: nothing fell back
     # Once the worker has read every chunk (notes files included), its answers alone make the result.
-    loader._FILE_CACHE.clear()
     waited = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", NOTES_PAGES)
     assert waited._job is not None
     deadline = time.monotonic() + 30
@@ -446,6 +444,40 @@ def test_loading_shared_with_a_worker_gives_what_loading_alone_gives(tmp_path: P
     assert "notes/b.yml:1:1: there is no page docs/b.md" in problems and "notes/c.yml:2:1: YAML syntax error" in problems
     assert "notes/d/e.yml:1:1: there is no page docs/d/e.md" in problems
     assert [note[0] for note in alone[3]["a.md"]] == ["n1", "second"]
+
+
+def test_serve_re_reads_only_the_files_that_changed_and_a_build_keeps_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`remember` (`mkdocs serve`) keeps parsed files for the next rebuild; a single build keeps nothing."""
+    from annotated_edition import background, loader
+
+    _many_entries(tmp_path)
+    _many_notes(tmp_path)
+    monkeypatch.setenv(background.SWITCH, "0")
+    monkeypatch.setattr(loader, "_FILE_CACHE", {})
+    parsed: list[str] = []
+    parse = loader.load
+
+    def spy(text, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(text)
+        return parse(text, **kwargs)
+
+    monkeypatch.setattr(loader, "load", spy)
+
+    def loading(remember: bool) -> tuple:
+        parsed.clear()
+        return _summary(loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", NOTES_PAGES,
+                                                  remember=remember).result())
+
+    built = loading(remember=False)
+    assert len(parsed) == 28 and loader._FILE_CACHE == {}
+    assert loading(remember=True) == built and len(parsed) == 28
+    assert loading(remember=True) == built and parsed == []  # nothing changed: nothing parsed again
+    entry = tmp_path / "annotations" / "glossary" / "e01.yml"
+    entry.write_text("term: Term one, changed\ndefinition: Changed.\n", encoding="utf-8")
+    changed = loading(remember=True)
+    assert parsed == ["term: Term one, changed\ndefinition: Changed.\n"]
+    assert ("e01", ("Term one, changed",), "Changed.") in changed[1]
 
 
 def _slow_in_the_worker(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:

@@ -97,7 +97,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
     _command = "build"
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Remember whether this is `mkdocs serve`, whose rebuilds skip the print edition.
+        """Remember whether this is `mkdocs serve`, whose rebuilds skip the print edition and re-read only
+        the annotation files that changed.
 
         (Having this hook also makes MkDocs keep one plugin object across
         `serve` rebuilds; every build starts afresh in `on_config` all the same.)
@@ -155,7 +156,8 @@ class AnnotatedEditionPlugin(BasePlugin[AnnotatedEditionConfig]):
         self._loading = self._start_loading(config)
 
     def _start_loading(self, config: MkDocsConfig) -> AnnotationsLoading:
-        return AnnotationsLoading(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))))
+        return AnnotationsLoading(self.root, self.annotations_dir, set(page_paths(Path(config.docs_dir))),
+                                  remember=self._command == "serve")
 
     def _start_edition(self, config: MkDocsConfig) -> None:
         """Read the annotations, compile the matcher and start rendering (on a worker where possible)."""
