@@ -86,3 +86,24 @@ def measure(config_file: Path) -> dict[str, float]:
         build_module.build(config)
         totals["total build"] = time.perf_counter() - start
     return dict(totals)
+
+
+def main() -> None:
+    """Print where the time goes in one `link: first` build with search at the goal size, and in its plain build."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench import GOAL, corpus_for
+    from corpus import config
+
+    corpus = corpus_for(*GOAL)
+    for name, plugin in (("breakdown-plain", None), ("breakdown", "first")):
+        config_file = corpus.root / f"{name}.yml"
+        config_file.write_text(config(corpus, plugin=plugin, search=True))
+        print(f"{'plain build' if plugin is None else 'with the plugin'} ({config_file}):")
+        for part, seconds in sorted(measure(config_file).items(), key=lambda item: -item[1]):
+            print(f"  {seconds:7.3f} s  {part}")
+
+
+if __name__ == "__main__":
+    main()
