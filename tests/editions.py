@@ -14,10 +14,22 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 LOGGER = "mkdocs.plugins.annotated_edition"
+FORKS_WORKERS = sys.platform.startswith("linux") and hasattr(os, "fork") and len(os.sched_getaffinity(0)) > 1
+"""Whether a build run here (in a process of its own) may fork a worker: Linux, fork, a second core."""
+
+
+def as_a_lone_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let this test process fork workers as a build would: one thread (beside the test runner's), two cores."""
+    from annotated_edition import background
+
+    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(background.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
 
 BASIC_CONFIG = """\
 site_name: Test edition

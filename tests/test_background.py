@@ -17,7 +17,7 @@ from annotated_edition import background, render
 from annotated_edition.background import SWITCH as BACKGROUND_SWITCH
 from annotated_edition.background import possible as background_possible
 from annotated_edition.render import Rendered, RenderJob, SnippetRenderer
-from editions import Edition, configure
+from editions import FORKS_WORKERS, Edition, as_a_lone_build, configure
 
 EXTENSIONS = ["footnotes", "attr_list", "abbr"]
 SNIPPETS = [
@@ -248,7 +248,7 @@ def test_the_switch_turns_workers_off(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.skipif(not (sys.platform.startswith("linux") and hasattr(os, "fork")), reason="workers are Linux-only")
 def test_a_worker_is_forked_only_from_a_single_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(BACKGROUND_SWITCH, raising=False)
-    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+    as_a_lone_build(monkeypatch)
     assert background_possible() is True
     monkeypatch.setenv(BACKGROUND_SWITCH, "always")
     assert background_possible() is True
@@ -303,7 +303,7 @@ def _build(root: Path, switch: str) -> tuple[dict[str, bytes], str]:
     return {path: (site / path).read_bytes() for path in BUILT}, run.stderr + run.stdout
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="builds fork a worker on Linux only")
+@pytest.mark.skipif(not FORKS_WORKERS, reason="builds fork a worker on Linux only, with a second core")
 def test_a_build_with_a_worker_equals_a_build_without(tmp_path: Path) -> None:
     without, log_without = _build(tmp_path / "without", "0")
     with_worker, log_with = _build(tmp_path / "with", "always")   # the small edition gets a worker too
@@ -365,7 +365,7 @@ def test_a_build_that_fails_before_its_annotations_are_needed_stops_the_reading_
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading starts in on_pre_build on a worker; a build failing before on_files leaves nothing behind."""
     monkeypatch.setenv(BACKGROUND_SWITCH, "always")
-    monkeypatch.setattr(background.threading, "active_count", lambda: 1)  # beside the test runner's threads
+    as_a_lone_build(monkeypatch)
     started: list[background.Worker] = []
     start = background.Worker.start
 
@@ -399,7 +399,7 @@ def test_annotation_files_a_hook_writes_before_the_build_are_read(tmp_path: Path
                                                                     switch: str) -> None:
     """Reading starts last in on_pre_build: a generator hook's files are read, with a worker or without."""
     monkeypatch.setenv(BACKGROUND_SWITCH, switch)
-    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+    as_a_lone_build(monkeypatch)
     made = Edition(tmp_path)
     configure(made, theme="material", extra="hooks:\n  - generator.py\n")
     made.write("generator.py", "from pathlib import Path\n\n\n"

@@ -26,7 +26,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pyld import jsonld
 
-from editions import BASIC_CONFIG, REPO, Edition, build_site, content
+from editions import BASIC_CONFIG, FORKS_WORKERS, REPO, Edition, build_site, content
 
 # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph: not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
@@ -408,7 +408,7 @@ def test_the_options_turn_the_files_off(awkward: Edition) -> None:
     assert 'type="application/ld+json"' not in result.page()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="builds fork a worker on Linux only")
+@pytest.mark.skipif(not FORKS_WORKERS, reason="builds fork a worker on Linux only, with a second core")
 def test_a_worker_makes_the_same_files(awkward: Edition) -> None:
     """The data files made on a worker are the ones made in the build's process, byte for byte.
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from annotated_edition.loader import load_annotations
 from annotated_edition.yamlload import YamlProblem, decode, load
+from editions import as_a_lone_build
 
 GOOD = "term: cholo\ndefinition: A word.\n"
 
@@ -394,7 +395,7 @@ def _summary(annotations) -> tuple[list[str], list[tuple[str, tuple[str, ...], s
 
 
 def _load_alone(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple:
-    from annotated_edition import background, loader
+    from annotated_edition import background
 
     with monkeypatch.context() as patch:
         patch.setenv(background.SWITCH, "0")
@@ -411,7 +412,7 @@ def test_loading_shared_with_a_worker_gives_what_loading_alone_gives(tmp_path: P
     _many_notes(tmp_path)
     monkeypatch.setattr(loader, "PARALLEL_LOADING_MINIMUM", 2)
     monkeypatch.setattr(loader, "LOADING_CHUNK", 4)  # 28 files: 7 chunks to share out
-    monkeypatch.setattr(background.threading, "active_count", lambda: 1)  # beside the test runner's threads
+    as_a_lone_build(monkeypatch)
     started: list[object] = []
     start = background.Worker.start
 
@@ -498,13 +499,13 @@ def _slow_in_the_worker(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="workers need os.fork")
 def test_files_the_worker_has_not_reached_are_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker that is slow to start (a busy machine): this process reads the rest when it needs them."""
-    from annotated_edition import background, loader
+    from annotated_edition import loader
 
     _many_entries(tmp_path)
     _many_notes(tmp_path)
     monkeypatch.setattr(loader, "PARALLEL_LOADING_MINIMUM", 2)
     monkeypatch.setattr(loader, "LOADING_CHUNK", 4)
-    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+    as_a_lone_build(monkeypatch)
     alone = _load_alone(tmp_path, monkeypatch)
     _slow_in_the_worker(monkeypatch, 1.0)
     loading = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", NOTES_PAGES)
@@ -520,11 +521,11 @@ def test_a_cancelled_loading_leaves_no_worker_and_no_frozen_collector(tmp_path: 
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 
-    from annotated_edition import background, loader
+    from annotated_edition import loader
 
     _many_entries(tmp_path)
     monkeypatch.setattr(loader, "PARALLEL_LOADING_MINIMUM", 2)
-    monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+    as_a_lone_build(monkeypatch)
     _slow_in_the_worker(monkeypatch, 120)
     loading = loader.AnnotationsLoading(tmp_path, tmp_path / "annotations", set())
     assert loading._job is not None and loading._job._worker is not None

@@ -31,9 +31,8 @@ class LinkStyle:
     """How a page's term links are written: the glossary's URL from the page, and each link's title."""
 
     def __init__(self, glossary_href: str, title: Callable[[str], str]) -> None:
-        self.glossary_href = glossary_href
         self.title = title  # an entry's id -> the link's `title`
-        self._href = _escape_attrib_html(glossary_href)  # once a page, not once a link
+        self._href = _escape_attrib_html(glossary_href)  # escaped once a page, not once a link
 
     def link(self, opening: LinkOpen) -> str:
         """``<a class="edition-term" data-term href id title>``, and ``<span lang>`` for its text if it has one."""

@@ -176,7 +176,7 @@ class _Book:
         notes = self._notes(body)  # read with the page's own ids, relinked in place with the page
         self._relink(body, page.url, prefix)
         remove_where(body, lambda e: not isinstance(e.tag, str) or e.tag in _DROPPED_TAGS
-                      or bool(classes(e) & _DROPPED_CLASSES) or (e.tag == "div" and "footnote" in classes(e)))
+                     or bool(classes(e) & _DROPPED_CLASSES) or (e.tag == "div" and "footnote" in classes(e)))
         headings = [e for e in body.iter() if e.tag in ("h1", "h2")]
         if not headings or headings[0].tag != "h1":  # every chapter opens with its title
             title = etree.Element("h1")
@@ -256,7 +256,7 @@ class _Book:
         if len(" ".join(filter(None, (note.type_label, words(holder))))) > ENDNOTE_OVER:
             footnote.set("id", f"{prefix}-{note.note_id}-pointer")
             prepend(footnote, parse_fragment(f'<span>{head}Set among the endnotes for its length: '
-                                      f'{_page_link(f"{prefix}-{note.note_id}")}.</span>').find("span"))
+                                             f'{_page_link(f"{prefix}-{note.note_id}")}.</span>').find("span"))
             self.endnotes.append((page_title, f'<div class="pe-endnote" id="{prefix}-{note.note_id}">{back}'
                                               f'{inner_html(holder)}{sources}</div>'))
         else:
@@ -285,7 +285,7 @@ class _Book:
         if not (len(definition) and definition[0].tag == "p" and not (definition.text or "").strip()):
             definition.insert(0, etree.Element("p"))  # a definition that opens with a list, say
         prepend(definition[0], parse_fragment(f'<span><dfn id="gl-{entry.id}"{_lang(entry.lang)}>'
-                                       f'{html.escape(entry.term)}</dfn> </span>').find("span"))
+                                              f'{html.escape(entry.term)}</dfn> </span>').find("span"))
         parts = [f'<div class="pe-entry">{inner_html(definition)}']
         if entry.forms:
             forms = ", ".join(f"<span{_lang(lang)}>{html.escape(form)}</span>" for form, lang in entry.forms)

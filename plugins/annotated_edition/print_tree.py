@@ -12,7 +12,7 @@ import xml.etree.ElementTree as etree
 from collections.abc import Callable
 
 # A footnote sits inside its paragraph, so its blocks become spans (`pe-b pe-<tag>`, blocks again in CSS).
-BLOCKS = {"p", "div", "ul", "ol", "li", "blockquote", "dl", "dt", "dd", "pre", "table", "thead", "tbody", "tr",
+_BLOCKS = {"p", "div", "ul", "ol", "li", "blockquote", "dl", "dt", "dd", "pre", "table", "thead", "tbody", "tr",
           "td", "th", "figure", "figcaption", "section", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address"}
 
 
@@ -36,6 +36,7 @@ def words(element: etree.Element) -> str:
 
 
 def classes(element: etree.Element) -> set[str]:
+    """The element's classes."""
     return set((element.get("class") or "").split())
 
 
@@ -74,7 +75,7 @@ def as_inline(element: etree.Element) -> etree.Element:
     for node in made.iter():
         if isinstance(node.tag, str):
             node.attrib.pop("id", None)
-            if node.tag in BLOCKS:
+            if node.tag in _BLOCKS:
                 node.set("class", f"pe-b pe-{node.tag} {node.get('class') or ''}".strip())
                 node.tag = "span"
     return made
