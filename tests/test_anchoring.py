@@ -9,7 +9,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from markdown.serializers import to_xhtml_string
-from markdown.util import HtmlStash
 
 from annotated_edition import markup
 from annotated_edition.anchoring import AnchorError, closest_passage, find_anchor, flatten
@@ -34,14 +33,11 @@ def anchor_all(root: etree.Element, notes: list[Note]) -> etree.Element:
     flat = flatten(root, never)
     anchors = sorted((find_anchor(n, flat) for n in notes), key=lambda a: (a.start, -a.end))
     style = markup.LinkStyle("glossary.html", lambda entry_id: entry_id)
-    stash = HtmlStash()
+    written = markup.WrittenRuns()
     for (element, attr), placed in passage_marks(flat, anchors).items():
-        markup.write_run(element, attr, run_content(getattr(element, attr) or "", placed, ()), style, stash)
-    # The page as Python-Markdown finishes it: serialized, then the stashed HTML in place of its placeholders.
-    written = to_xhtml_string(root)
-    for index, fragment in enumerate(stash.rawHtmlBlocks):
-        written = written.replace(stash.get_placeholder(index), str(fragment))
-    return etree.fromstring(written)
+        markup.write_run(element, attr, run_content(getattr(element, attr) or "", placed, ()), style, written)
+    # The page as Python-Markdown finishes it: serialized, then the written runs in place of their placeholders.
+    return etree.fromstring(written.fill(to_xhtml_string(root)))
 
 
 def marked_text(root: etree.Element, note_id: str) -> str:

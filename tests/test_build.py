@@ -401,6 +401,28 @@ def test_an_author_cannot_write_the_plugins_placeholders(edition: Edition) -> No
     assert [link["title"] for link in linked] == ["A charged word."]
 
 
+def test_a_written_run_keeps_the_authors_inline_html_and_leaves_no_placeholder(edition: Edition) -> None:
+    """What the edition writes goes in after serializing, before the author's own inline HTML: both survive."""
+    configure(edition, link="all")
+    edition.entry("cholo", "term: cholo\ndefinition: A charged word.\n")
+    edition.write("docs/index.md", "# Home\n\nA <b>cholo</b> and cholo <kbd>Ctrl</kbd> said edition-run:0 here.\n\n"
+                  "cholo\n")
+    edition.notes("index", "- quote: said edition-run:0 here\n  note: A note.\n")
+    result = edition.build()
+    assert not result.failed, result.messages
+    html_text = result.page()
+    assert "\x02" not in html_text and "\x03" not in html_text
+    paragraph = content(html_text).select_one("p#p1")
+    assert paragraph.select_one("b").get_text() == "cholo" and paragraph.select_one("b a") is None  # raw: not linked
+    assert paragraph.select_one("kbd").get_text() == "Ctrl"
+    assert [a.get_text() for a in paragraph.select("a.edition-term")] == ["cholo"]
+    assert paragraph.select_one("mark.edition-quote").get_text() == "said edition-run:0 here"
+    # A paragraph that is only a link stays one paragraph, numbered.
+    second = content(html_text).select_one("p#p2")
+    assert [a.get_text() for a in second.select("a")] == ["2", "cholo"]
+    assert len(content(html_text).select("section.edition-notes li.edition-note")) == 1
+
+
 def test_the_early_script_and_the_definitions_find_their_place() -> None:
     from annotated_edition.reader import insert_in_page as _insert_in_page
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import markdown
+from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HtmlStash
 
@@ -35,6 +36,8 @@ from .rules import (Link, Placed, RunKey, TermLinker, anchor_passages, flatten_f
 
 TREEPROCESSOR_PRIORITY = -10
 """After MkDocs' `relpath` (0): term links carry ready relative URLs and are not re-validated."""
+POSTPROCESSOR_PRIORITY = 40
+"""Before Python-Markdown's raw HTML (30): a written run may hold the placeholder of an author's inline tag."""
 
 
 @dataclass
@@ -255,12 +258,13 @@ def unlinked_entries(edition: Edition, pages: Iterable[PageContext]) -> list[Not
 
 # -- one page --------------------------------------------------------------------------
 
-def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: HtmlStash) -> None:
+def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: HtmlStash,
+              written: markup.WrittenRuns) -> None:
     """Number a converted page's paragraphs, mark its notes' passages and link its glossary forms.
 
     The rules decide (:mod:`.rules`); markup writes (:mod:`.markup`).
-    ``stash`` is the page's raw-HTML stash: the rules read the raw HTML in
-    it, and what markup writes goes in it.  What the page gains is
+    ``stash`` is the page's raw-HTML stash, whose raw HTML the rules read;
+    the runs markup writes go in ``written``.  What the page gains is
     recorded in ``page``.
     """
     page.occurrences.clear()  # a page converted again counts its links anew
@@ -287,17 +291,17 @@ def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: H
         paragraph_of = {id(item.element): item.number for item in numbered}
         for block in list(root):
             linker.start_block(paragraph_of.get(id(block)))
-            _link_terms(linker, block, marks, style, stash, spots)
+            _link_terms(linker, block, marks, style, written, spots)
             # Top-level tails are whitespace between blocks: nothing to link.
     if reading is not None:
         _record_targets(page, reading, anchors if edition.exports_notes else [], spots or [])
     for (element, attr), placed in marks.items():  # passages in runs never linked (code, headings, links)
-        markup.write_run(element, attr, run_content(getattr(element, attr) or "", placed, ()), style, stash)
+        markup.write_run(element, attr, run_content(getattr(element, attr) or "", placed, ()), style, written)
     for item in numbered:
-        markup.number_paragraph(item)
+        markup.number_paragraph(item, written)
     if anchors:  # after the last block
-        root.append(markup.notes_section(anchors, lambda anchor, number: edition.note_placeholder(
-            page.src_path, anchor.note.id, number)))
+        markup.append_notes_section(root, anchors, lambda anchor, number: edition.note_placeholder(
+            page.src_path, anchor.note.id, number), written)
 
 
 def _record_targets(page: PageContext, reading: ReadingSource, anchors: Sequence[Anchor],
@@ -314,7 +318,7 @@ def _record_targets(page: PageContext, reading: ReadingSource, anchors: Sequence
 
 
 def _link_terms(linker: TermLinker, element: etree.Element, marks: dict[RunKey, list[Placed]],
-                style: markup.LinkStyle, stash: HtmlStash,
+                style: markup.LinkStyle, written: markup.WrittenRuns,
                 spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
     """Link the forms in ``element``'s runs, in reading order, and write each run with its passages' marks.
 
@@ -324,14 +328,14 @@ def _link_terms(linker: TermLinker, element: etree.Element, marks: dict[RunKey, 
     """
     if linker.skips(element):
         return
-    _link_run(linker, element, "text", marks, style, stash, spots)
+    _link_run(linker, element, "text", marks, style, written, spots)
     for child in element:
-        _link_terms(linker, child, marks, style, stash, spots)
-        _link_run(linker, child, "tail", marks, style, stash, spots)
+        _link_terms(linker, child, marks, style, written, spots)
+        _link_run(linker, child, "tail", marks, style, written, spots)
 
 
 def _link_run(linker: TermLinker, element: etree.Element, attr: str, marks: dict[RunKey, list[Placed]],
-              style: markup.LinkStyle, stash: HtmlStash,
+              style: markup.LinkStyle, written: markup.WrittenRuns,
               spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
     text = getattr(element, attr)
     links = linker.links(text) if text else []
@@ -339,11 +343,11 @@ def _link_run(linker: TermLinker, element: etree.Element, attr: str, marks: dict
         spots.append((element, attr, links))
     placed = marks.pop((element, attr), ()) if marks else ()  # most pages' runs hold no passage
     if links or placed:
-        markup.write_run(element, attr, run_content(text or "", placed, links), style, stash)
+        markup.write_run(element, attr, run_content(text or "", placed, links), style, written)
 
 
 class EditionExtension(markdown.Extension):
-    """Registers the edition's treeprocessor; the caller sets the edition and the page first.
+    """Registers the edition's treeprocessor and postprocessor; the caller sets the edition and the page first.
 
     The extension can be made before the edition (a build adds it to the
     site's extensions while the annotations are still being read).
@@ -359,7 +363,10 @@ class EditionExtension(markdown.Extension):
         self.page = page
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
-        md.treeprocessors.register(EditionTreeprocessor(md, self), "annotated_edition", TREEPROCESSOR_PRIORITY)
+        treeprocessor = EditionTreeprocessor(md, self)
+        md.treeprocessors.register(treeprocessor, "annotated_edition", TREEPROCESSOR_PRIORITY)
+        md.postprocessors.register(WrittenRunsPostprocessor(md, treeprocessor), "annotated_edition",
+                                   POSTPROCESSOR_PRIORITY)
 
 
 class EditionTreeprocessor(Treeprocessor):
@@ -368,9 +375,23 @@ class EditionTreeprocessor(Treeprocessor):
     def __init__(self, md: markdown.Markdown, extension: EditionExtension) -> None:
         super().__init__(md)
         self.extension = extension
+        self.written = markup.WrittenRuns()
+        """The runs written on the page being converted."""
 
     def run(self, root: etree.Element) -> None:
+        self.written = markup.WrittenRuns()
         page, edition = self.extension.page, self.extension.edition
         if page is None or edition is None:
             return
-        edit_page(edition, page, root, self.md.htmlStash)
+        edit_page(edition, page, root, self.md.htmlStash, self.written)
+
+
+class WrittenRunsPostprocessor(Postprocessor):
+    """Puts the runs the treeprocessor wrote in place of their placeholders in the serialized page."""
+
+    def __init__(self, md: markdown.Markdown, treeprocessor: EditionTreeprocessor) -> None:
+        super().__init__(md)
+        self.treeprocessor = treeprocessor
+
+    def run(self, text: str) -> str:
+        return self.treeprocessor.written.fill(text)

@@ -80,9 +80,6 @@ def _nfc_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
-_OTHER_ASCII_SPACE = re.compile("[\t\r\x0b\x0c\x1c-\x1f]")  # ASCII whitespace but the space and "\n"
-
-
 def canonical_in_place(text: str) -> str | None:
     """The canonical spelling of ``text`` if it has the same offsets (no map needed), else None.
 
@@ -94,7 +91,7 @@ def canonical_in_place(text: str) -> str | None:
         return None
     if "\n" in text:  # line breaks are the usual other whitespace: a plain replace is the cheapest
         text = text.replace("\n", " ")
-    if _OTHER_ASCII_SPACE.search(text):
+    if not text.isprintable():  # other ASCII whitespace (tab, CR, ...), or a control character it leaves alone
         text = text.translate(_ONE_TO_ONE)
     if "  " in text or "..." in text:
         return None
