@@ -206,6 +206,8 @@ MECHANISMS: list[tuple[str, str, tuple[int, int], bool, bool]] = [
     ("render-worker", "renders definitions and notes on the other core while the pages convert", GOAL, False, False),
     ("gc-freeze", "freezes the build's long-lived objects for the cyclic garbage collector", GOAL, False, False),
     ("render-batch", "renders the snippets joined into one Markdown document", GOAL, False, False),
+    ("own-postprocessor", "puts what markup writes into the serialized page in one substitution of its own, not "
+     "through Python-Markdown's raw-HTML stash (whose postprocessor scans every piece again)", GOAL, False, False),
     ("search-view", "gives search a lean view of each page (no apparatus, notes as plain text)", GOAL, True, False),
     ("data-worker", "makes the data files (`annotations.jsonld`, `glossary.jsonld`) on the other core while MkDocs "
      "writes the pages", GOAL, True, False),

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from annotated_edition import background, render
+from annotated_edition import ablation, background, render
+from annotated_edition.ablation import SWITCH as ABLATION_SWITCH
 from annotated_edition.background import SWITCH as BACKGROUND_SWITCH
 from annotated_edition.background import possible as background_possible
 from annotated_edition.render import Rendered, RenderJob, SnippetRenderer
@@ -279,14 +280,15 @@ ENTRIES = {
     "caviar": "term: caviar\ndefinition: The affluent left, said [with irony](https://example.org/c).\n",
     "lima": "term: Lima\ndefinition: The capital, on the *Rímac* river.\n",
 }
-BUILT = ("index.html", "other/index.html", "glossary/index.html", "search/search_index.json")
+BUILT = ("index.html", "other/index.html", "glossary/index.html", "search/search_index.json",
+         "annotations.jsonld", "glossary.jsonld")
 
 
-def _build(root: Path, switch: str) -> tuple[dict[str, bytes], str]:
+def _build(root: Path, switch: str, off: str = "") -> tuple[dict[str, bytes], str]:
     """Build a small edition with `mkdocs build -v` in a fresh process, the worker switch set as given.
 
     A fresh process: the test process may run other threads (the browser tests' server), and a
-    build never forks beside other threads.
+    build never forks beside other threads.  ``off``: the mechanisms switched off (ablation.py).
     """
     made = Edition(root)
     configure(made, theme="material")   # with the search plugin (editions.BASIC_CONFIG)
@@ -295,7 +297,7 @@ def _build(root: Path, switch: str) -> tuple[dict[str, bytes], str]:
     for entry_id, text in ENTRIES.items():
         made.entry(entry_id, text)
     made.notes("index", NOTES)
-    env = {**os.environ, BACKGROUND_SWITCH: switch, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, BACKGROUND_SWITCH: switch, "NO_MKDOCS_2_WARNING": "1", ABLATION_SWITCH: off}
     run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-v", "-f", str(root / "mkdocs.yml")],
                          env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -317,6 +319,26 @@ def test_a_build_with_a_worker_equals_a_build_without(tmp_path: Path) -> None:
     home = without["index.html"].decode()
     assert "Checked against <em>a source</em>" in home and 'title="A charged word."' in home
     assert "The capital, on the <em>Rímac</em> river." in without["glossary/index.html"].decode()
+
+
+@pytest.fixture(scope="module")
+def every_mechanism_on(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """The small edition built with workers however little the work, every mechanism on."""
+    return _build(tmp_path_factory.mktemp("on"), "always")[0]
+
+
+# The EPUB's worker is compared with the build's process in test_epub.py (same bytes).
+@pytest.mark.parametrize("mechanism", [name for name in ablation.MECHANISMS if name != "epub-worker"])
+def test_a_mechanism_switched_off_builds_the_same_site(tmp_path: Path, every_mechanism_on: dict[str, bytes],
+                                                       mechanism: str) -> None:
+    """The benchmark's ablation measures the same work without one mechanism: the files must not differ.
+
+    Except what the mechanism is: without its lean view, search indexes the pages' apparatus too.
+    """
+    built, _ = _build(tmp_path, "always", off=mechanism)
+    differs = {"search/search_index.json"} if mechanism == "search-view" else set()
+    for path in BUILT:
+        assert (built[path] == every_mechanism_on[path]) != (path in differs), path
 
 
 def test_an_in_process_build_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:

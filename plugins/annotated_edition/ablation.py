@@ -12,7 +12,7 @@ import os
 
 SWITCH = "ANNOTATED_EDITION_OFF"
 MECHANISMS = ("render-worker", "render-batch", "search-view", "fastjsonschema", "positions-only", "gc-freeze",
-              "loading-worker", "epub-worker", "data-worker")
+              "loading-worker", "epub-worker", "data-worker", "own-postprocessor")
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HtmlStash
 
-from . import markup
+from . import ablation, markup
 from .anchoring import Anchor
 from .matcher import Form, FormMatcher, form_key
 from .model import Annotations, GlossaryEntry, Note, notes_key
@@ -379,7 +379,7 @@ class EditionTreeprocessor(Treeprocessor):
         """The runs written on the page being converted."""
 
     def run(self, root: etree.Element) -> None:
-        self.written = markup.WrittenRuns()
+        self.written = markup.WrittenRuns(self.md.htmlStash if ablation.off("own-postprocessor") else None)
         page, edition = self.extension.page, self.extension.edition
         if page is None or edition is None:
             return

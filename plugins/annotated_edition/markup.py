@@ -17,7 +17,7 @@ import xml.etree.ElementTree as etree
 from collections.abc import Callable, Sequence
 
 from markdown.serializers import _escape_attrib_html, _escape_cdata  # the page's own escaping, to the byte
-from markdown.util import ETX, STX
+from markdown.util import ETX, STX, HtmlStash
 
 from .anchoring import Anchor
 from .model import Source
@@ -74,11 +74,15 @@ class WrittenRuns:
 
     _PLACEHOLDER = re.compile(f"{STX}edition-run:(\\d+){ETX}")
 
-    def __init__(self) -> None:
+    def __init__(self, stash: HtmlStash | None = None) -> None:
+        """``stash``: hand the HTML to Python-Markdown's raw-HTML stash instead (the ablation's `own-postprocessor`)."""
         self.html: list[str] = []
+        self._stash = stash
 
     def store(self, html: str) -> str:
         """Keep ``html``; the placeholder that stands for it in the tree."""
+        if self._stash is not None:
+            return self._stash.store(html)
         self.html.append(html)
         return f"{STX}edition-run:{len(self.html) - 1}{ETX}"
 
