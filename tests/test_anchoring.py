@@ -33,10 +33,10 @@ def anchor_all(root: etree.Element, notes: list[Note]) -> etree.Element:
     flat = flatten(root, never)
     anchors = sorted((find_anchor(n, flat) for n in notes), key=lambda a: (a.start, -a.end))
     style = markup.LinkStyle("glossary.html", lambda entry_id: entry_id)
-    written = markup.WrittenRuns()
+    written = markup.WrittenMarkup()
     for (element, attr), placed in passage_marks(flat, anchors).items():
         markup.write_run(element, attr, run_content(getattr(element, attr) or "", placed, ()), style, written)
-    # The page as Python-Markdown finishes it: serialized, then the written runs in place of their placeholders.
+    # The page as Python-Markdown finishes it: serialized, then what markup wrote in place of its placeholders.
     return etree.fromstring(written.fill(to_xhtml_string(root)))
 
 

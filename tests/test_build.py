@@ -405,9 +405,9 @@ def test_a_written_run_keeps_the_authors_inline_html_and_leaves_no_placeholder(e
     """What the edition writes goes in after serializing, before the author's own inline HTML: both survive."""
     configure(edition, link="all")
     edition.entry("cholo", "term: cholo\ndefinition: A charged word.\n")
-    edition.write("docs/index.md", "# Home\n\nA <b>cholo</b> and cholo <kbd>Ctrl</kbd> said edition-run:0 here.\n\n"
+    edition.write("docs/index.md", "# Home\n\nA <b>cholo</b> and cholo <kbd>Ctrl</kbd> said edition-markup:0 here.\n\n"
                   "cholo\n")
-    edition.notes("index", "- quote: said edition-run:0 here\n  note: A note.\n")
+    edition.notes("index", "- quote: said edition-markup:0 here\n  note: A note.\n")
     result = edition.build()
     assert not result.failed, result.messages
     html_text = result.page()
@@ -416,7 +416,7 @@ def test_a_written_run_keeps_the_authors_inline_html_and_leaves_no_placeholder(e
     assert paragraph.select_one("b").get_text() == "cholo" and paragraph.select_one("b a") is None  # raw: not linked
     assert paragraph.select_one("kbd").get_text() == "Ctrl"
     assert [a.get_text() for a in paragraph.select("a.edition-term")] == ["cholo"]
-    assert paragraph.select_one("mark.edition-quote").get_text() == "said edition-run:0 here"
+    assert paragraph.select_one("mark.edition-quote").get_text() == "said edition-markup:0 here"
     # A paragraph that is only a link stays one paragraph, numbered.
     second = content(html_text).select_one("p#p2")
     assert [a.get_text() for a in second.select("a")] == ["2", "cholo"]

@@ -259,12 +259,12 @@ def unlinked_entries(edition: Edition, pages: Iterable[PageContext]) -> list[Not
 # -- one page --------------------------------------------------------------------------
 
 def edit_page(edition: Edition, page: PageContext, root: etree.Element, stash: HtmlStash,
-              written: markup.WrittenRuns) -> None:
+              written: markup.WrittenMarkup) -> None:
     """Number a converted page's paragraphs, mark its notes' passages and link its glossary forms.
 
     The rules decide (:mod:`.rules`); markup writes (:mod:`.markup`).
     ``stash`` is the page's raw-HTML stash, whose raw HTML the rules read;
-    the runs markup writes go in ``written``.  What the page gains is
+    what markup writes goes in ``written``.  What the page gains is
     recorded in ``page``.
     """
     page.occurrences.clear()  # a page converted again counts its links anew
@@ -318,7 +318,7 @@ def _record_targets(page: PageContext, reading: ReadingSource, anchors: Sequence
 
 
 def _link_terms(linker: TermLinker, element: etree.Element, marks: dict[RunKey, list[Placed]],
-                style: markup.LinkStyle, written: markup.WrittenRuns,
+                style: markup.LinkStyle, written: markup.WrittenMarkup,
                 spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
     """Link the forms in ``element``'s runs, in reading order, and write each run with its passages' marks.
 
@@ -335,7 +335,7 @@ def _link_terms(linker: TermLinker, element: etree.Element, marks: dict[RunKey, 
 
 
 def _link_run(linker: TermLinker, element: etree.Element, attr: str, marks: dict[RunKey, list[Placed]],
-              style: markup.LinkStyle, written: markup.WrittenRuns,
+              style: markup.LinkStyle, written: markup.WrittenMarkup,
               spots: list[tuple[etree.Element, str, list[Link]]] | None) -> None:
     text = getattr(element, attr)
     links = linker.links(text) if text else []
@@ -365,7 +365,7 @@ class EditionExtension(markdown.Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         treeprocessor = EditionTreeprocessor(md, self)
         md.treeprocessors.register(treeprocessor, "annotated_edition", TREEPROCESSOR_PRIORITY)
-        md.postprocessors.register(WrittenRunsPostprocessor(md, treeprocessor), "annotated_edition",
+        md.postprocessors.register(WrittenMarkupPostprocessor(md, treeprocessor), "annotated_edition",
                                    POSTPROCESSOR_PRIORITY)
 
 
@@ -375,19 +375,19 @@ class EditionTreeprocessor(Treeprocessor):
     def __init__(self, md: markdown.Markdown, extension: EditionExtension) -> None:
         super().__init__(md)
         self.extension = extension
-        self.written = markup.WrittenRuns()
-        """The runs written on the page being converted."""
+        self.written = markup.WrittenMarkup()
+        """What markup wrote on the page being converted."""
 
     def run(self, root: etree.Element) -> None:
-        self.written = markup.WrittenRuns(self.md.htmlStash if ablation.off("own-postprocessor") else None)
+        self.written = markup.WrittenMarkup(self.md.htmlStash if ablation.off("own-postprocessor") else None)
         page, edition = self.extension.page, self.extension.edition
         if page is None or edition is None:
             return
         edit_page(edition, page, root, self.md.htmlStash, self.written)
 
 
-class WrittenRunsPostprocessor(Postprocessor):
-    """Puts the runs the treeprocessor wrote in place of their placeholders in the serialized page."""
+class WrittenMarkupPostprocessor(Postprocessor):
+    """Puts what the treeprocessor wrote in place of its placeholders in the serialized page."""
 
     def __init__(self, md: markdown.Markdown, treeprocessor: EditionTreeprocessor) -> None:
         super().__init__(md)

@@ -3,7 +3,7 @@
 :func:`write_run` turns a run's content (see :mod:`.rules`) into HTML that
 takes the run's place in the page; paragraph numbers and the notes section
 go in the same way, as HTML text the page's tree holds a placeholder for
-(:class:`WrittenRuns`), never as elements: Python-Markdown's serializer
+(:class:`WrittenMarkup`), never as elements: Python-Markdown's serializer
 walks every element in Python.  The HTML is what the serializer would write
 for the same elements (text escaped the same way, attributes in lexical
 order), and the class names and attributes are the SPEC's.
@@ -61,7 +61,7 @@ def reference(ref: Reference) -> str:
             f'class="footnote-ref" href="#note-{note_id}">{ref.number}</a></sup>')
 
 
-class WrittenRuns:
+class WrittenMarkup:
     """What markup wrote on one page, each piece standing in the page's tree as a placeholder until serialized.
 
     Python-Markdown's raw-HTML stash does the same for raw HTML, but its
@@ -73,7 +73,7 @@ class WrittenRuns:
     the page's source, so no author's text can pass for one.
     """
 
-    _PLACEHOLDER = re.compile(f"{STX}edition-run:(\\d+){ETX}")
+    _PLACEHOLDER = re.compile(f"{STX}edition-markup:(\\d+){ETX}")
 
     def __init__(self, stash: HtmlStash | None = None) -> None:
         """``stash``: hand the HTML to Python-Markdown's raw-HTML stash instead (the ablation's `own-postprocessor`)."""
@@ -85,7 +85,7 @@ class WrittenRuns:
         if self._stash is not None:
             return self._stash.store(html)
         self.html.append(html)
-        return f"{STX}edition-run:{len(self.html) - 1}{ETX}"
+        return f"{STX}edition-markup:{len(self.html) - 1}{ETX}"
 
     def fill(self, page: str) -> str:
         """The serialized ``page`` with each placeholder replaced by its HTML."""
@@ -94,11 +94,11 @@ class WrittenRuns:
         return self._PLACEHOLDER.sub(lambda match: self.html[int(match.group(1))], page)
 
 
-def write_run(element: etree.Element, attr: str, content: Content, style: LinkStyle, written: WrittenRuns) -> None:
+def write_run(element: etree.Element, attr: str, content: Content, style: LinkStyle, written: WrittenMarkup) -> None:
     """Put ``content`` in place of the run ``attr`` (`text` or `tail`) of ``element``.
 
     The run becomes HTML kept in ``written``, and its text a placeholder
-    that :meth:`WrittenRuns.fill` replaces once the page is serialized, as
+    that :meth:`WrittenMarkup.fill` replaces once the page is serialized, as
     Python-Markdown does for raw HTML.  Written as elements, the serializer's
     pass over them cost more than the rest of the page's edits.  The HTML is
     what the serializer would write for the same elements: text escaped the
@@ -129,7 +129,7 @@ def write_run(element: etree.Element, attr: str, content: Content, style: LinkSt
     setattr(element, attr, written.store("".join(pieces)))
 
 
-def number_paragraph(numbered: Numbered, written: WrittenRuns) -> None:
+def number_paragraph(numbered: Numbered, written: WrittenMarkup) -> None:
     """Put the paragraph's visible number, a link to its id, at its start."""
     number = numbered.number
     link = (f'<a aria-label="Paragraph {number}" class="edition-pnum" '
@@ -139,7 +139,7 @@ def number_paragraph(numbered: Numbered, written: WrittenRuns) -> None:
 
 
 def append_notes_section(root: etree.Element, anchors: Sequence[Anchor], body: Callable[[Anchor, int], str],
-                         written: WrittenRuns) -> None:
+                         written: WrittenMarkup) -> None:
     """Put the page's notes section after its last block (see :func:`notes_section`)."""
     section = written.store(notes_section(anchors, body))
     if len(root):
