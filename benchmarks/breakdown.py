@@ -1,15 +1,22 @@
 """Where a plugin build's time goes: the plugin's hooks, the glossary page, downstream.
 
 Runs one in-process build with timers around the plugin's hooks, its
-treeprocessor, the glossary page's rendering, search indexing and page
-templates, and the same build without the plugin for the downstream
-comparison.
+treeprocessor, the glossary page's rendering, the rendering of definitions
+and notes, the postprocessors that put raw HTML and the edition's markup in,
+the garbage collector's passes, search indexing and page templates, and the
+same build without the plugin for the downstream comparison.  With
+``ANNOTATED_EDITION_OFF`` (ablation.py) it shows what a small mechanism
+saves in the part it acts on, which the benchmark's ratios cannot tell from
+noise:
+
+    ANNOTATED_EDITION_BACKGROUND=0 ANNOTATED_EDITION_OFF=render-batch taskset -c 0 python benchmarks/breakdown.py
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import logging
 import os
 import time
@@ -51,6 +58,7 @@ def measure(config_file: Path) -> dict[str, float]:
 
     from annotated_edition.edition import EditionTreeprocessor
     from annotated_edition.plugin import AnnotatedEditionPlugin
+    from annotated_edition.render import RenderJob
 
     totals: dict[str, float] = defaultdict(float)
     hooks = ["on_config", "on_pre_build", "on_files", "on_page_markdown", "on_page_content", "on_env", "on_post_page"]
@@ -67,7 +75,25 @@ def measure(config_file: Path) -> dict[str, float]:
         stack.enter_context(_timed(SearchPlugin, "on_page_context", "search: indexing pages", totals))
         stack.enter_context(_timed(SearchPlugin, "on_post_build", "search: writing the index", totals))
         stack.enter_context(_timed(build_module, "_build_page", "templates, search, post_page", totals))
-        from annotated_edition.render import RenderJob
+        from markdown.postprocessors import RawHtmlPostprocessor
+
+        from annotated_edition.edition import WrittenMarkupPostprocessor
+
+        for postprocessor in (RawHtmlPostprocessor, WrittenMarkupPostprocessor):
+            stack.enter_context(_timed(postprocessor, "run", "raw HTML and the edition's markup put in (postprocessors)",
+                                       totals))
+        stack.enter_context(_timed(RenderJob, "result", "rendering definitions and notes (waiting, or in this process)",
+                                   totals))
+        collecting: list[float] = []
+
+        def collector_pass(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                collecting.append(time.perf_counter())
+            elif collecting:
+                totals["garbage collector passes"] += time.perf_counter() - collecting.pop()
+
+        gc.callbacks.append(collector_pass)
+        stack.callback(gc.callbacks.remove, collector_pass)
 
         original_result = RenderJob.result
 
