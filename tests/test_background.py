@@ -264,7 +264,9 @@ PAGE = """\
 
 The cholo said that the *caviar* left had won. A [link](https://example.org) and Lima.
 
-The cholos met again; a passage here, and a third passage.
+The cholos met again; a passage here, and a third passage. The <b>caviar</b> of Lima[^1].
+
+[^1]: A footnote on the cholo.
 """
 NOTES = """\
 - quote: a passage here

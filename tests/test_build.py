@@ -405,8 +405,9 @@ def test_a_written_run_keeps_the_authors_inline_html_and_leaves_no_placeholder(e
     """What the edition writes goes in after serializing, before the author's own inline HTML: both survive."""
     configure(edition, link="all")
     edition.entry("cholo", "term: cholo\ndefinition: A charged word.\n")
-    edition.write("docs/index.md", "# Home\n\nA <b>cholo</b> and cholo <kbd>Ctrl</kbd> said edition-markup:0 here.\n\n"
-                  "cholo\n")
+    # An author's copy of a placeholder, framed as the edition frames its own: it stays text.
+    edition.write("docs/index.md", "# Home\n\nA <b>cholo</b> and cholo <kbd>Ctrl</kbd> said \x02edition-markup:0\x03 "
+                  "here.\n\ncholo\n")
     edition.notes("index", "- quote: said edition-markup:0 here\n  note: A note.\n")
     result = edition.build()
     assert not result.failed, result.messages

@@ -5,7 +5,8 @@ compiled matcher, the rendered definitions and notes.  :func:`edit_page`
 applies the edition's rules (:mod:`.rules`, which decide) to one page's
 element tree and writes what they decided (:mod:`.markup`, which writes).
 :class:`EditionExtension` is the Python-Markdown extension that runs it on
-each page, told the current page by the caller.  Nothing here imports MkDocs.
+each page, told the current page by the caller, and whose postprocessor puts
+what markup wrote into the serialized page.  Nothing here imports MkDocs.
 """
 
 from __future__ import annotations

@@ -65,33 +65,33 @@ class WrittenMarkup:
     """What markup wrote on one page, each piece standing in the page's tree as a placeholder until serialized.
 
     Python-Markdown's raw-HTML stash does the same for raw HTML, but its
-    postprocessor scans every stored piece again for placeholders inside it:
-    47 ms a build at 200 pages × 2,000 entries, against 8 ms for
-    :meth:`fill`, which runs before it (an author's inline tag inside a run
-    is then put in by the stash's postprocessor, in the page).  The
-    placeholder is framed by STX and ETX, which Python-Markdown removes from
-    the page's source, so no author's text can pass for one.
+    postprocessor scans every stored piece again for placeholders inside it
+    (what that costs: the README's Performance section).  :meth:`fill` runs
+    before that postprocessor, so an author's inline tag inside a run is
+    still put in by it, in the page.  The placeholder is framed by STX and
+    ETX, which Python-Markdown removes from the page's source, so no
+    author's text can pass for one.
     """
 
     _PLACEHOLDER = re.compile(f"{STX}edition-markup:(\\d+){ETX}")
 
     def __init__(self, stash: HtmlStash | None = None) -> None:
         """``stash``: hand the HTML to Python-Markdown's raw-HTML stash instead (the ablation's `own-postprocessor`)."""
-        self.html: list[str] = []
+        self.pieces: list[str] = []
         self._stash = stash
 
-    def store(self, html: str) -> str:
-        """Keep ``html``; the placeholder that stands for it in the tree."""
+    def store(self, piece: str) -> str:
+        """Keep ``piece`` (HTML); the placeholder that stands for it in the tree."""
         if self._stash is not None:
-            return self._stash.store(html)
-        self.html.append(html)
-        return f"{STX}edition-markup:{len(self.html) - 1}{ETX}"
+            return self._stash.store(piece)
+        self.pieces.append(piece)
+        return f"{STX}edition-markup:{len(self.pieces) - 1}{ETX}"
 
     def fill(self, page: str) -> str:
         """The serialized ``page`` with each placeholder replaced by its HTML."""
-        if not self.html:
+        if not self.pieces:
             return page
-        return self._PLACEHOLDER.sub(lambda match: self.html[int(match.group(1))], page)
+        return self._PLACEHOLDER.sub(lambda match: self.pieces[int(match.group(1))], page)
 
 
 def write_run(element: etree.Element, attr: str, content: Content, style: LinkStyle, written: WrittenMarkup) -> None:
@@ -140,12 +140,12 @@ def number_paragraph(numbered: Numbered, written: WrittenMarkup) -> None:
 
 def append_notes_section(root: etree.Element, anchors: Sequence[Anchor], body: Callable[[Anchor, int], str],
                          written: WrittenMarkup) -> None:
-    """Put the page's notes section after its last block (see :func:`notes_section`)."""
-    section = written.store(notes_section(anchors, body))
-    if len(root):
-        root[-1].tail = (root[-1].tail or "") + section
-    else:
-        root.text = (root.text or "") + section
+    """Put the page's notes section after its last block (see :func:`notes_section`).
+
+    A page with anchored notes has text, so it has a last block.
+    """
+    last = root[-1]
+    last.tail = (last.tail or "") + written.store(notes_section(anchors, body))
 
 
 def notes_section(anchors: Sequence[Anchor], body: Callable[[Anchor, int], str]) -> str:
@@ -154,9 +154,9 @@ def notes_section(anchors: Sequence[Anchor], body: Callable[[Anchor, int], str])
     Each note's body is a comment with the text ``body(anchor, number)``: the
     edition fills it once definitions and notes are rendered.
     """
-    items = "".join(f'<li class="edition-note edition-note--{anchor.note.type}" '
+    items = "".join(f'<li class="edition-note edition-note--{_escape_attrib_html(anchor.note.type)}" '
                     f'id="note-{_escape_attrib_html(anchor.note.id)}"><div class="edition-note__body">'
-                    f"<!--{body(anchor, number)}--></div></li>"
+                    f"<!--{_escape_cdata(body(anchor, number))}--></div></li>"
                     for number, anchor in enumerate(anchors, start=1))
     return (f'{NOTES_SECTION_START}<h2 class="edition-notes__title" id="{NOTES_TITLE_ID}">{NOTES_TITLE}</h2>'
             f'<ol class="edition-notes__list">{items}</ol></section>')
