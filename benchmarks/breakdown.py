@@ -82,8 +82,6 @@ def measure(config_file: Path) -> dict[str, float]:
         for postprocessor in (RawHtmlPostprocessor, WrittenMarkupPostprocessor):
             stack.enter_context(_timed(postprocessor, "run", "raw HTML and the edition's markup put in (postprocessors)",
                                        totals))
-        stack.enter_context(_timed(RenderJob, "result", "rendering definitions and notes (waiting, or in this process)",
-                                   totals))
         collecting: list[float] = []
 
         def collector_pass(phase: str, info: dict[str, int]) -> None:
@@ -98,9 +96,11 @@ def measure(config_file: Path) -> dict[str, float]:
         original_result = RenderJob.result
 
         def result(job: RenderJob) -> Any:
+            start = time.perf_counter()
             try:
                 return original_result(job)
             finally:
+                totals["rendering definitions and notes (waiting, or in this process)"] += time.perf_counter() - start
                 if job.worker_seconds is not None:
                     totals["worker: rendering definitions and notes (in parallel)"] = job.worker_seconds
 

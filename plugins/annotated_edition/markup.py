@@ -97,12 +97,8 @@ class WrittenMarkup:
 def write_run(element: etree.Element, attr: str, content: Content, style: LinkStyle, written: WrittenMarkup) -> None:
     """Put ``content`` in place of the run ``attr`` (`text` or `tail`) of ``element``.
 
-    The run becomes HTML kept in ``written``, and its text a placeholder
-    that :meth:`WrittenMarkup.fill` replaces once the page is serialized, as
-    Python-Markdown does for raw HTML.  Written as elements, the serializer's
-    pass over them cost more than the rest of the page's edits.  The HTML is
-    what the serializer would write for the same elements: text escaped the
-    same way, attributes in lexical order.
+    The run's text becomes the placeholder of its HTML, kept in ``written``
+    (see the module's docstring).
     """
     pieces: list[str] = []
     closing: list[str] = []  # the end tags of what is open, innermost last

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 # A footnote sits inside its paragraph, so its blocks become spans (`pe-b pe-<tag>`, blocks again in CSS).
 _BLOCKS = {"p", "div", "ul", "ol", "li", "blockquote", "dl", "dt", "dd", "pre", "table", "thead", "tbody", "tr",
-          "td", "th", "figure", "figcaption", "section", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address"}
+           "td", "th", "figure", "figcaption", "section", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "address"}
 
 
 def parse_fragment(fragment: str) -> etree.Element:
